@@ -1,0 +1,270 @@
+//! The processor: architectural state plus the interpreter's caches (soft TLB, decoded
+//! blocks), and the run loop that executes blocks and takes interrupts between them.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::block::{Block, BlockCache};
+use crate::bus::{Bus, GuestRam};
+use crate::fault::Fault;
+use crate::model::{CpuModel, Quirks};
+use crate::state::{fl, CpuState, Seg, SegmentCache};
+use crate::tlb::Tlb;
+
+/// Why `Cpu::run` returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The instruction budget is used up.
+    Limit,
+    /// HLT with no interrupt to wake it.
+    Halted,
+    /// A fault while delivering a double fault: the processor shuts down.
+    TripleFault(Fault),
+}
+
+pub struct Cpu {
+    pub state: CpuState,
+    pub model: CpuModel,
+    pub(crate) quirks: Quirks,
+    pub(crate) ram: Rc<GuestRam>,
+    pub(crate) tlb: Tlb,
+    pub(crate) blocks: BlockCache,
+    /// Mask applied to physical addresses: the model's address lines and the A20 gate.
+    pub(crate) phys_mask: u32,
+    /// Set by a handler to end the current block after it (self-modifying code, a REP
+    /// instruction that yields, a mode change).
+    pub(crate) exit_block: bool,
+    /// Interrupts are held off while `icount` is at most this (after STI, MOV SS, POP SS).
+    pub(crate) irq_shadow: u64,
+    /// The last exception or interrupt delivered, for harnesses and diagnostics.
+    pub last_vector: Option<u8>,
+    /// Nesting of exception delivery, for double and triple faults.
+    delivering: Option<Fault>,
+}
+
+impl Cpu {
+    /// A processor of `model` attached to `ram`, in its reset state.
+    pub fn new(model: CpuModel, ram: Rc<GuestRam>) -> Cpu {
+        let quirks = model.quirks();
+        let mut cpu = Cpu {
+            state: CpuState::default(),
+            model,
+            quirks,
+            ram,
+            tlb: Tlb::default(),
+            blocks: BlockCache::default(),
+            phys_mask: quirks.address_mask,
+            exit_block: false,
+            irq_shadow: 0,
+            last_vector: None,
+            delivering: None,
+        };
+        cpu.reset();
+        cpu
+    }
+
+    /// The power-on state (SDM Vol. 3 9.1.1): CS selector F000 with base FFFF0000 (FF0000 on
+    /// the 286, F0000 on the 8086), IP FFF0, flags 2, real mode.
+    pub fn reset(&mut self) {
+        let icount = self.state.icount;
+        self.state = CpuState::default();
+        self.state.icount = icount;
+        for s in Seg::ALL {
+            self.state.seg[s as usize] = SegmentCache::real_mode(0);
+        }
+        let cs_base = match self.model {
+            CpuModel::I8086 => 0xF_0000,
+            CpuModel::I80286 => 0xFF_0000,
+            _ => 0xFFFF_0000,
+        };
+        self.state.seg[Seg::Cs as usize] = SegmentCache {
+            base: cs_base,
+            ..SegmentCache::real_mode(0xF000)
+        };
+        self.state.eip = if self.model == CpuModel::I8086 {
+            0
+        } else {
+            0xFFF0
+        };
+        if self.model == CpuModel::I8086 {
+            self.state.seg[Seg::Cs as usize] = SegmentCache::real_mode(0xFFFF);
+        }
+        self.state.eflags = self.quirks.flags_fixed1;
+        self.state.idtr.limit = 0x3FF;
+        self.state.gdtr.limit = 0xFFFF;
+        self.state.cr0 = if self.model >= CpuModel::I80486 {
+            0x6000_0010
+        } else {
+            0x10
+        };
+        self.state.regs[crate::state::reg::EDX] = self.model.cpuid_signature().0 as u64 & 0xFFF;
+        self.state.seg[Seg::Ss as usize].access = SegmentCache::PRESENT | 0x13;
+        self.flush_tlb();
+        self.exit_block = false;
+        self.irq_shadow = 0;
+        self.delivering = None;
+    }
+
+    /// The RAM this processor reaches directly.
+    pub fn ram(&self) -> &Rc<GuestRam> {
+        &self.ram
+    }
+
+    /// Drops all cached translations. The board calls it when its memory map changes.
+    pub fn flush_tlb(&mut self) {
+        self.tlb.flush();
+    }
+
+    /// Drops all decoded code (for example after the board rewrote RAM behind the CPU's back,
+    /// as a test harness does between tests).
+    pub fn flush_code(&mut self) {
+        self.blocks.flush();
+        self.tlb.flush();
+    }
+
+    /// Opens or closes the A20 gate (address line 20 forced to zero when closed).
+    pub fn set_a20(&mut self, enabled: bool) {
+        let mask = if enabled { !0 } else { !(1 << 20) };
+        let new = self.quirks.address_mask & mask;
+        if new != self.phys_mask {
+            self.phys_mask = new;
+            self.flush_tlb();
+        }
+    }
+
+    /// Loads a segment register the way real mode does (base = selector * 16).
+    pub fn load_real_segment(&mut self, seg: Seg, selector: u16) {
+        let s = &mut self.state.seg[seg as usize];
+        s.selector = selector;
+        s.base = (selector as u32) << 4;
+    }
+
+    /// Writes EFLAGS as POPF would in real mode at CPL 0: reserved bits keep their fixed
+    /// values for this model.
+    pub fn set_flags(&mut self, value: u32) {
+        self.state.lazy.op = crate::state::FlagOp::None;
+        self.state.eflags = (value & self.quirks.flags_writable) | self.quirks.flags_fixed1;
+    }
+
+    /// Mode bits a decoded block depends on.
+    #[inline(always)]
+    fn mode_bits(&self) -> u32 {
+        self.state.seg[Seg::Cs as usize].big() as u32
+    }
+
+    /// Runs until `budget` instructions have retired, the CPU halts, or it shuts down.
+    pub fn run(&mut self, bus: &mut dyn Bus, budget: u64) -> Exit {
+        let end = self.state.icount.saturating_add(budget);
+        while self.state.icount < end {
+            if self.state.eflags & fl::IF != 0
+                && self.state.icount > self.irq_shadow
+                && bus.interrupt_pending()
+            {
+                self.state.halted = false;
+                let vector = bus.acknowledge_interrupt();
+                if let Err(f) = self.interrupt(bus, vector, self.state.eip32(), false) {
+                    if let Some(exit) = self.raise(bus, f, 0) {
+                        return exit;
+                    }
+                }
+            }
+            if self.state.halted {
+                return Exit::Halted;
+            }
+            let block = match self.current_block(bus) {
+                Ok(b) => b,
+                Err(f) => {
+                    if let Some(exit) = self.raise(bus, f, 0) {
+                        return exit;
+                    }
+                    continue;
+                }
+            };
+            let single_step = self.state.eflags & fl::TF != 0;
+            let room = (end - self.state.icount).min(block.ops.len() as u64) as usize;
+            let n = if single_step { 1 } else { room };
+            for op in &block.ops[..n] {
+                if let Err(f) = (op.exec)(self, bus, op) {
+                    if let Some(exit) = self.raise(bus, f, op.len) {
+                        return exit;
+                    }
+                    break;
+                }
+                self.state.icount += 1;
+                if single_step {
+                    // TF was set before the instruction: trap after it (SDM Vol. 3 17.3.1.4).
+                    if let Err(f) = self.interrupt(bus, 1, self.state.eip32(), false) {
+                        if let Some(exit) = self.raise(bus, f, 0) {
+                            return exit;
+                        }
+                    }
+                }
+                if self.exit_block {
+                    self.exit_block = false;
+                    break;
+                }
+            }
+        }
+        Exit::Limit
+    }
+
+    /// Executes one instruction (or delivers one pending interrupt or fault).
+    pub fn step(&mut self, bus: &mut dyn Bus) -> Exit {
+        self.run(bus, 1)
+    }
+
+    /// Delivers `fault` raised by an instruction of `len` bytes at the current EIP. Returns
+    /// an exit if the processor shut down.
+    fn raise(&mut self, bus: &mut dyn Bus, fault: Fault, len: u8) -> Option<Exit> {
+        self.exit_block = false;
+        let mut ret = self.state.eip32();
+        if fault == Fault::DivideError && self.quirks.div_error_next_ip {
+            ret = self.next_ip(len);
+        }
+        let mut fault = fault;
+        if let Some(prev) = self.delivering {
+            // A fault while delivering a fault (SDM Vol. 3 table 6-5).
+            if prev == Fault::DoubleFault {
+                self.delivering = None;
+                self.state.halted = true;
+                return Some(Exit::TripleFault(fault));
+            }
+            if prev.is_contributory() && fault.is_contributory()
+                || matches!(prev, Fault::PageFault { .. })
+                    && (fault.is_contributory() || matches!(fault, Fault::PageFault { .. }))
+                || !self.state.protected()
+            {
+                fault = Fault::DoubleFault;
+            }
+        }
+        self.delivering = Some(fault);
+        let r = self.interrupt(bus, fault.vector(), ret, true);
+        let r = match r {
+            Ok(()) => None,
+            Err(f2) => self.raise(bus, f2, 0),
+        };
+        self.delivering = None;
+        r
+    }
+
+    /// EIP after an instruction of `len` bytes, wrapped to the code segment's size.
+    #[inline(always)]
+    pub(crate) fn next_ip(&self, len: u8) -> u32 {
+        let next = self.state.eip32().wrapping_add(len as u32);
+        if self.state.seg[Seg::Cs as usize].big() {
+            next
+        } else {
+            next & 0xFFFF
+        }
+    }
+
+    /// The decoded block at CS:EIP, decoding it on a miss.
+    fn current_block(&mut self, bus: &mut dyn Bus) -> Result<Arc<Block>, Fault> {
+        let phys = self.fetch_phys(self.state.eip32())?;
+        let mode = self.mode_bits();
+        if let Some(b) = self.blocks.get(phys, mode) {
+            return Ok(b.clone());
+        }
+        self.decode_block(bus, phys, mode)
+    }
+}

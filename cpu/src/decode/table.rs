@@ -1,0 +1,313 @@
+//! The one table from instruction forms to handlers. The interpreter runs the handler; the
+//! JIT inlines the common ones and calls the handler for the rest, so both share semantics.
+
+use std::sync::OnceLock;
+
+use iced_x86::{CpuidFeature, Instruction, Mnemonic as M, OpKind};
+
+use super::{Handler, Op};
+use crate::cpu::Cpu;
+use crate::exec::{alu, bcd, control, data, io, muldiv, shift, stack, string, system};
+use crate::model::CpuModel;
+
+pub const UD: Handler = system::ud;
+pub const NOP: Handler = system::nop;
+pub const POP_CS: Handler = stack::pop_cs;
+
+/// Mnemonic -> handler for every instruction whose form the mnemonic decides.
+const TABLE: &[(M, Handler)] = &[
+    (M::Add, alu::add),
+    (M::Adc, alu::adc),
+    (M::Sub, alu::sub),
+    (M::Sbb, alu::sbb),
+    (M::Cmp, alu::cmp),
+    (M::And, alu::and),
+    (M::Or, alu::or),
+    (M::Xor, alu::xor),
+    (M::Test, alu::test),
+    (M::Inc, alu::inc),
+    (M::Dec, alu::dec),
+    (M::Neg, alu::neg),
+    (M::Not, alu::not),
+    (M::Rol, shift::rol),
+    (M::Ror, shift::ror),
+    (M::Rcl, shift::rcl),
+    (M::Rcr, shift::rcr),
+    (M::Shl, shift::shl),
+    (M::Sal, shift::shl),
+    (M::Shr, shift::shr),
+    (M::Sar, shift::sar),
+    (M::Shld, shift::shld),
+    (M::Shrd, shift::shrd),
+    (M::Mul, muldiv::mul),
+    (M::Div, muldiv::div),
+    (M::Idiv, muldiv::idiv),
+    (M::Daa, bcd::daa),
+    (M::Das, bcd::das),
+    (M::Aaa, bcd::aaa),
+    (M::Aas, bcd::aas),
+    (M::Aam, bcd::aam),
+    (M::Aad, bcd::aad),
+    (M::Mov, data::mov),
+    (M::Movzx, data::movzx),
+    (M::Movsx, data::movsx),
+    (M::Xchg, data::xchg),
+    (M::Xadd, data::xadd),
+    (M::Cmpxchg, data::cmpxchg),
+    (M::Cmpxchg8b, data::cmpxchg8b),
+    (M::Lea, data::lea),
+    (M::Lds, data::lds),
+    (M::Les, data::les),
+    (M::Lfs, data::lfs),
+    (M::Lgs, data::lgs),
+    (M::Lss, data::lss),
+    (M::Bswap, data::bswap),
+    (M::Cbw, data::cbw),
+    (M::Cwde, data::cbw),
+    (M::Cwd, data::cwd),
+    (M::Cdq, data::cwd),
+    (M::Lahf, data::lahf),
+    (M::Sahf, data::sahf),
+    (M::Xlatb, data::xlat),
+    (M::Salc, data::salc),
+    (M::Bt, data::bt),
+    (M::Bts, data::bts),
+    (M::Btr, data::btr),
+    (M::Btc, data::btc),
+    (M::Bsf, data::bsf),
+    (M::Bsr, data::bsr),
+    (M::Push, stack::push),
+    (M::Pop, stack::pop),
+    (M::Pusha, stack::pusha),
+    (M::Pushad, stack::pusha),
+    (M::Popa, stack::popa),
+    (M::Popad, stack::popa),
+    (M::Pushf, stack::pushf),
+    (M::Pushfd, stack::pushf),
+    (M::Popf, stack::popf),
+    (M::Popfd, stack::popf),
+    (M::Enter, stack::enter),
+    (M::Leave, stack::leave),
+    (M::Ret, control::ret_near),
+    (M::Retf, control::ret_far),
+    (M::Iret, control::iret),
+    (M::Iretd, control::iret),
+    (M::Jcxz, control::jcxz),
+    (M::Jecxz, control::jcxz),
+    (M::Loop, control::loop_),
+    (M::Loope, control::loope),
+    (M::Loopne, control::loopne),
+    (M::Int, control::int),
+    (M::Int3, control::int3),
+    (M::Into, control::into),
+    (M::Int1, control::int1),
+    (M::Bound, control::bound),
+    (M::Hlt, control::hlt),
+    (M::Movsb, string::movs),
+    (M::Movsw, string::movs),
+    (M::Movsd, string::movs),
+    (M::Cmpsb, string::cmps),
+    (M::Cmpsw, string::cmps),
+    (M::Cmpsd, string::cmps),
+    (M::Scasb, string::scas),
+    (M::Scasw, string::scas),
+    (M::Scasd, string::scas),
+    (M::Lodsb, string::lods),
+    (M::Lodsw, string::lods),
+    (M::Lodsd, string::lods),
+    (M::Stosb, string::stos),
+    (M::Stosw, string::stos),
+    (M::Stosd, string::stos),
+    (M::Insb, string::ins),
+    (M::Insw, string::ins),
+    (M::Insd, string::ins),
+    (M::Outsb, string::outs),
+    (M::Outsw, string::outs),
+    (M::Outsd, string::outs),
+    (M::In, io::in_),
+    (M::Out, io::out),
+    (M::Nop, system::nop),
+    (M::Pause, system::nop),
+    (M::Clc, system::clc),
+    (M::Stc, system::stc),
+    (M::Cmc, system::cmc),
+    (M::Cld, system::cld),
+    (M::Std, system::std),
+    (M::Cli, system::cli),
+    (M::Sti, system::sti),
+    (M::Cpuid, system::cpuid),
+    (M::Rdtsc, system::rdtsc),
+    (M::Wait, system::wait),
+    (M::Lgdt, system::lgdt),
+    (M::Lidt, system::lidt),
+    (M::Sgdt, system::sgdt),
+    (M::Sidt, system::sidt),
+    (M::Smsw, system::smsw),
+    (M::Lmsw, system::lmsw),
+    (M::Clts, system::clts),
+    (M::Invd, system::cache_control),
+    (M::Wbinvd, system::cache_control),
+    (M::Ud2, system::ud),
+];
+
+fn lookup(m: M) -> Option<Handler> {
+    static MAP: OnceLock<Vec<Option<Handler>>> = OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let n = TABLE.iter().map(|&(m, _)| m as usize).max().unwrap_or(0) + 1;
+        let mut v = vec![None; n];
+        for &(m, h) in TABLE {
+            v[m as usize] = Some(h);
+        }
+        v
+    });
+    map.get(m as usize).copied().flatten()
+}
+
+/// String instructions take their element size from the memory operand.
+pub fn is_string(m: M) -> bool {
+    matches!(
+        m,
+        M::Movsb
+            | M::Movsw
+            | M::Movsd
+            | M::Cmpsb
+            | M::Cmpsw
+            | M::Cmpsd
+            | M::Scasb
+            | M::Scasw
+            | M::Scasd
+            | M::Lodsb
+            | M::Lodsw
+            | M::Lodsd
+            | M::Stosb
+            | M::Stosw
+            | M::Stosd
+            | M::Insb
+            | M::Insw
+            | M::Insd
+            | M::Outsb
+            | M::Outsw
+            | M::Outsd
+    )
+}
+
+/// Instructions after which the run loop must look at the CPU again (flags that gate
+/// interrupts or tracing, halting, a mode change).
+pub fn ends_block(m: M) -> bool {
+    matches!(m, M::Popf | M::Popfd | M::Sti | M::Hlt | M::Lmsw)
+}
+
+/// An op that raises #UD.
+pub fn invalid(len: u8) -> Op {
+    Op::simple(UD, len, 2)
+}
+
+fn is_x87(instr: &Instruction) -> bool {
+    instr.cpuid_features().iter().any(|f| {
+        matches!(
+            f,
+            CpuidFeature::FPU | CpuidFeature::FPU287 | CpuidFeature::FPU387
+        )
+    })
+}
+
+/// Whether operand 0 or 1 is a segment register.
+fn sreg_operand(instr: &Instruction, i: u32) -> bool {
+    i < instr.op_count()
+        && instr.op_kind(i) == OpKind::Register
+        && instr.op_register(i).is_segment_register()
+}
+
+/// A far pointer in memory (JMP/CALL m16:16 or m16:32).
+fn far_memory(instr: &Instruction) -> bool {
+    instr.op_count() > 0
+        && instr.op_kind(0) == OpKind::Memory
+        && matches!(
+            instr.memory_size(),
+            iced_x86::MemorySize::SegPtr16 | iced_x86::MemorySize::SegPtr32
+        )
+}
+
+/// The handler for a decoded instruction on `cpu`'s model.
+pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
+    let m = instr.mnemonic();
+    if is_x87(instr) {
+        return system::esc;
+    }
+    if cpu.quirks.has_ud
+        && !instr
+            .cpuid_features()
+            .iter()
+            .all(|&f| cpu.model.supports(f))
+    {
+        return UD;
+    }
+    let near = || {
+        matches!(
+            instr.op0_kind(),
+            OpKind::NearBranch16 | OpKind::NearBranch32
+        )
+    };
+    let far = || matches!(instr.op0_kind(), OpKind::FarBranch16 | OpKind::FarBranch32);
+    let has_control_reg = (0..instr.op_count()).any(|i| {
+        instr.op_kind(i) == OpKind::Register && {
+            let r = instr.op_register(i);
+            r.is_cr() || r.is_dr() || r.is_tr()
+        }
+    });
+    match m {
+        M::Mov if has_control_reg => UD,
+        M::Mov if sreg_operand(instr, 0) => data::mov_to_sreg,
+        M::Mov if sreg_operand(instr, 1) => data::mov_from_sreg,
+        M::Push if sreg_operand(instr, 0) => stack::push_sreg,
+        M::Pop if sreg_operand(instr, 0) => stack::pop_sreg,
+        M::Jmp if near() => control::jmp_rel,
+        M::Jmp if far() => control::jmp_far,
+        M::Jmp if far_memory(instr) => control::jmp_far_mem,
+        M::Jmp => control::jmp_rm,
+        M::Call if near() => control::call_rel,
+        M::Call if far() => control::call_far,
+        M::Call if far_memory(instr) => control::call_far_mem,
+        M::Call => control::call_rm,
+        M::Imul => match instr.op_count() {
+            1 => muldiv::imul1,
+            2 => muldiv::imul2,
+            _ => muldiv::imul3,
+        },
+        M::Sal if cpu.model == CpuModel::I8086 => shift::setmo,
+        _ if instr.is_jcc_short_or_near() => control::jcc,
+        M::Seto
+        | M::Setno
+        | M::Setb
+        | M::Setae
+        | M::Sete
+        | M::Setne
+        | M::Setbe
+        | M::Seta
+        | M::Sets
+        | M::Setns
+        | M::Setp
+        | M::Setnp
+        | M::Setl
+        | M::Setge
+        | M::Setle
+        | M::Setg => data::setcc,
+        M::Cmovo
+        | M::Cmovno
+        | M::Cmovb
+        | M::Cmovae
+        | M::Cmove
+        | M::Cmovne
+        | M::Cmovbe
+        | M::Cmova
+        | M::Cmovs
+        | M::Cmovns
+        | M::Cmovp
+        | M::Cmovnp
+        | M::Cmovl
+        | M::Cmovge
+        | M::Cmovle
+        | M::Cmovg => data::cmovcc,
+        _ => lookup(m).unwrap_or(UD),
+    }
+}

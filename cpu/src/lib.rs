@@ -1,0 +1,25 @@
+//! amber-cpu: the x86 architecture, nothing about PCs.
+//!
+//! `Cpu` holds the architectural state (`CpuState`), the soft TLB and the decoded-block cache,
+//! and runs guest code through the interpreter. It reaches RAM directly (`GuestRam`) and
+//! everything else through the `Bus` trait the board implements. See DESIGN.md.
+
+pub mod block;
+pub mod bus;
+pub mod cpu;
+pub mod decode;
+pub mod exec;
+pub mod fault;
+pub mod flags;
+mod interrupt;
+mod mem;
+pub mod model;
+mod segment;
+pub mod state;
+pub mod tlb;
+
+pub use bus::{Bus, FlatBus, GuestRam, PhysPage};
+pub use cpu::{Cpu, Exit};
+pub use fault::Fault;
+pub use model::CpuModel;
+pub use state::{CpuState, Seg, SegmentCache};

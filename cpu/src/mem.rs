@@ -1,0 +1,271 @@
+//! Memory access from instructions: segmentation (limit checks against the descriptor
+//! cache), linear-to-physical translation, and the soft-TLB fast path into guest RAM.
+//! This module and `tlb.rs` hold the CPU's only `unsafe`: loads and stores through TLB host
+//! pointers.
+
+use crate::bus::{Bus, PhysPage, PAGE_SIZE};
+use crate::cpu::Cpu;
+use crate::fault::Fault;
+use crate::state::Seg;
+use crate::tlb::Tlb;
+
+impl Cpu {
+    /// Linear address of `seg:off` for an access of `size` bytes, after the limit check.
+    /// On the 8086 an access running past offset FFFF wraps; `None` then tells the caller to
+    /// split the access into bytes.
+    #[inline(always)]
+    fn seg_check(&self, seg: usize, off: u32, size: u8) -> Result<Option<u32>, Fault> {
+        let s = &self.state.seg[seg];
+        let last = off.wrapping_add(size as u32 - 1);
+        if off <= s.limit && last <= s.limit && last >= off {
+            return Ok(Some(s.base.wrapping_add(off)));
+        }
+        if self.quirks.segment_wrap {
+            return Ok(None);
+        }
+        Err(if seg == Seg::Ss as usize {
+            Fault::StackFault(0)
+        } else {
+            Fault::GeneralProtection(0)
+        })
+    }
+
+    /// Reads `size` bytes (1, 2 or 4) at `seg:off`.
+    #[inline]
+    pub fn read(
+        &mut self,
+        bus: &mut dyn Bus,
+        seg: usize,
+        off: u32,
+        size: u8,
+    ) -> Result<u32, Fault> {
+        match self.seg_check(seg, off, size)? {
+            Some(lin) => self.read_lin(bus, lin, size),
+            None => {
+                let mut v = 0;
+                for i in 0..size as u32 {
+                    let o = off.wrapping_add(i) & 0xFFFF;
+                    let lin = self.state.seg[seg].base.wrapping_add(o);
+                    v |= self.read_lin(bus, lin, 1)? << (8 * i);
+                }
+                Ok(v)
+            }
+        }
+    }
+
+    /// Writes `size` bytes (1, 2 or 4) at `seg:off`.
+    #[inline]
+    pub fn write(
+        &mut self,
+        bus: &mut dyn Bus,
+        seg: usize,
+        off: u32,
+        size: u8,
+        value: u32,
+    ) -> Result<(), Fault> {
+        match self.seg_check(seg, off, size)? {
+            Some(lin) => self.write_lin(bus, lin, size, value),
+            None => {
+                for i in 0..size as u32 {
+                    let o = off.wrapping_add(i) & 0xFFFF;
+                    let lin = self.state.seg[seg].base.wrapping_add(o);
+                    self.write_lin(bus, lin, 1, value >> (8 * i))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads at a linear address.
+    #[inline(always)]
+    pub fn read_lin(&mut self, bus: &mut dyn Bus, lin: u32, size: u8) -> Result<u32, Fault> {
+        let e = &self.tlb.read[Tlb::slot(lin)];
+        let off = lin & (PAGE_SIZE - 1);
+        if e.tag == lin >> 12 && off + size as u32 <= PAGE_SIZE {
+            let p = e.host.wrapping_add(off as usize);
+            // SAFETY: `host` points at the start of a 4 KiB page inside `self.ram`, which this
+            // CPU keeps alive through its Rc; `off + size` stays inside that page. Guest RAM is
+            // made of Cells, so the unaligned read does not alias a Rust reference.
+            return Ok(unsafe {
+                match size {
+                    1 => *p as u32,
+                    2 => (p as *const u16).read_unaligned() as u32,
+                    _ => (p as *const u32).read_unaligned(),
+                }
+            });
+        }
+        self.read_slow(bus, lin, size)
+    }
+
+    /// Writes at a linear address.
+    #[inline(always)]
+    pub fn write_lin(
+        &mut self,
+        bus: &mut dyn Bus,
+        lin: u32,
+        size: u8,
+        value: u32,
+    ) -> Result<(), Fault> {
+        let e = &self.tlb.write[Tlb::slot(lin)];
+        let off = lin & (PAGE_SIZE - 1);
+        if e.tag == lin >> 12 && off + size as u32 <= PAGE_SIZE {
+            let p = e.host.wrapping_add(off as usize);
+            // SAFETY: as in `read_lin`; write entries exist only for writable RAM pages that
+            // hold no decoded code.
+            unsafe {
+                match size {
+                    1 => *p = value as u8,
+                    2 => (p as *mut u16).write_unaligned(value as u16),
+                    _ => (p as *mut u32).write_unaligned(value),
+                }
+            }
+            return Ok(());
+        }
+        self.write_slow(bus, lin, size, value)
+    }
+
+    /// Linear to physical (paging arrives with the protected-mode issue, #4).
+    #[inline]
+    pub(crate) fn translate(&mut self, lin: u32, _write: bool) -> Result<u32, Fault> {
+        Ok(lin & self.phys_mask)
+    }
+
+    /// Host pointer to the RAM page holding physical address `phys`, if it is RAM.
+    fn host_page(&self, bus: &mut dyn Bus, phys: u32, write: bool) -> Option<*mut u8> {
+        match bus.phys_page(phys) {
+            PhysPage::Ram { offset, writable } if writable || !write => {
+                let end = offset as usize + PAGE_SIZE as usize;
+                (offset % PAGE_SIZE == 0 && end <= self.ram.len())
+                    .then(|| self.ram.base_ptr().wrapping_add(offset as usize))
+            }
+            _ => None,
+        }
+    }
+
+    #[cold]
+    fn read_slow(&mut self, bus: &mut dyn Bus, lin: u32, size: u8) -> Result<u32, Fault> {
+        if (lin & (PAGE_SIZE - 1)) + size as u32 > PAGE_SIZE {
+            let mut v = 0;
+            for i in 0..size as u32 {
+                v |= self.read_lin(bus, lin.wrapping_add(i), 1)? << (8 * i);
+            }
+            return Ok(v);
+        }
+        let phys = self.translate(lin, false)?;
+        let Some(host) = self.host_page(bus, phys, false) else {
+            return Ok(bus.mmio_read(phys, size));
+        };
+        let e = &mut self.tlb.read[Tlb::slot(lin)];
+        e.tag = lin >> 12;
+        e.phys_page = phys >> 12;
+        e.host = host;
+        self.read_lin(bus, lin, size)
+    }
+
+    #[cold]
+    fn write_slow(
+        &mut self,
+        bus: &mut dyn Bus,
+        lin: u32,
+        size: u8,
+        value: u32,
+    ) -> Result<(), Fault> {
+        if (lin & (PAGE_SIZE - 1)) + size as u32 > PAGE_SIZE {
+            // Check every byte's translation first so a fault leaves memory untouched.
+            for i in [0, size as u32 - 1] {
+                self.translate(lin.wrapping_add(i), true)?;
+            }
+            for i in 0..size as u32 {
+                self.write_lin(bus, lin.wrapping_add(i), 1, value >> (8 * i))?;
+            }
+            return Ok(());
+        }
+        let phys = self.translate(lin, true)?;
+        let Some(host) = self.host_page(bus, phys, true) else {
+            bus.mmio_write(phys, size, value);
+            return Ok(());
+        };
+        let page = phys >> 12;
+        if self.blocks.has_code(page) {
+            // Self-modifying code: store, drop the blocks decoded from this page, and end the
+            // running block so the next instruction is decoded afresh.
+            let p = host.wrapping_add((phys & (PAGE_SIZE - 1)) as usize);
+            for i in 0..size as usize {
+                // SAFETY: `p + i` is inside the RAM page `host` (the access does not cross it).
+                unsafe { *p.add(i) = (value >> (8 * i)) as u8 };
+            }
+            self.blocks.invalidate_page(page);
+            self.exit_block = true;
+            return Ok(());
+        }
+        let e = &mut self.tlb.write[Tlb::slot(lin)];
+        e.tag = lin >> 12;
+        e.phys_page = page;
+        e.host = host;
+        self.write_lin(bus, lin, size, value)
+    }
+
+    /// Physical address of the instruction byte at CS:`eip`, checking the CS limit.
+    pub(crate) fn fetch_phys(&mut self, eip: u32) -> Result<u32, Fault> {
+        let cs = &self.state.seg[Seg::Cs as usize];
+        if eip > cs.limit && !self.quirks.segment_wrap {
+            return Err(Fault::GeneralProtection(0));
+        }
+        let lin = cs.base.wrapping_add(eip);
+        self.translate(lin, false)
+    }
+
+    /// Reads one instruction byte at CS:`eip` for the decoder.
+    pub(crate) fn fetch_byte(&mut self, bus: &mut dyn Bus, eip: u32) -> Result<u8, Fault> {
+        Ok(self.read(bus, Seg::Cs as usize, eip, 1)? as u8)
+    }
+
+    /// Pushes `value` of `size` bytes onto the stack (SS:SP or SS:ESP as SS.B says).
+    #[inline]
+    pub(crate) fn push(&mut self, bus: &mut dyn Bus, size: u8, value: u32) -> Result<(), Fault> {
+        let sp = self
+            .state
+            .r32(crate::state::reg::ESP)
+            .wrapping_sub(size as u32);
+        if self.state.seg[Seg::Ss as usize].big() {
+            self.write(bus, Seg::Ss as usize, sp, size, value)?;
+            self.state.set_r32(crate::state::reg::ESP, sp);
+        } else {
+            self.write(bus, Seg::Ss as usize, sp & 0xFFFF, size, value)?;
+            self.state.set_r16(crate::state::reg::ESP, sp as u16);
+        }
+        Ok(())
+    }
+
+    /// Pops `size` bytes from the stack.
+    #[inline]
+    pub(crate) fn pop(&mut self, bus: &mut dyn Bus, size: u8) -> Result<u32, Fault> {
+        let v = self.peek(bus, 0, size)?;
+        self.adjust_sp(size as u32);
+        Ok(v)
+    }
+
+    /// Reads `size` bytes at stack offset SP + `delta` without popping.
+    #[inline]
+    pub(crate) fn peek(&mut self, bus: &mut dyn Bus, delta: u32, size: u8) -> Result<u32, Fault> {
+        let sp = self.state.r32(crate::state::reg::ESP).wrapping_add(delta);
+        let off = if self.state.seg[Seg::Ss as usize].big() {
+            sp
+        } else {
+            sp & 0xFFFF
+        };
+        self.read(bus, Seg::Ss as usize, off, size)
+    }
+
+    /// Adds `delta` to SP or ESP as the stack size says.
+    #[inline]
+    pub(crate) fn adjust_sp(&mut self, delta: u32) {
+        let esp = crate::state::reg::ESP;
+        let sp = self.state.r32(esp).wrapping_add(delta);
+        if self.state.seg[Seg::Ss as usize].big() {
+            self.state.set_r32(esp, sp);
+        } else {
+            self.state.set_r16(esp, sp as u16);
+        }
+    }
+}
