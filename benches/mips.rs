@@ -1,1 +1,109 @@
-fn main() {}
+//! Interpreter speed in guest MIPS (million guest instructions per host second) on fixed
+//! integer loops: one in real mode (16-bit), one in 32-bit flat protected mode. Each mixes
+//! ALU operations, loads and stores, taken branches, and calls and returns.
+//!
+//! Run with `cargo bench --bench mips`. Set `AMBER_BENCH_INSNS` to change the instruction
+//! count per loop (default 200 million).
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use amber_cpu::state::cr0;
+use amber_cpu::{Cpu, CpuModel, Exit, FlatBus, GuestRam, Seg, SegmentCache};
+use iced_x86::code_asm::*;
+
+const LOAD: u64 = 0x1000;
+
+/// The 16-bit loop: data at DS:0x8000, index wraps in 1 KiB.
+fn real_mode_loop() -> Result<Vec<u8>, IcedError> {
+    let mut a = CodeAssembler::new(16)?;
+    let mut top = a.create_label();
+    let mut sub = a.create_label();
+    a.mov(si, 0u32)?;
+    a.mov(di, 0x8800u32)?;
+    a.set_label(&mut top)?;
+    a.mov(ax, word_ptr(si + 0x8000))?;
+    a.add(ax, bx)?;
+    a.xor(dx, ax)?;
+    a.mov(word_ptr(di), dx)?;
+    a.add(si, 2u32)?;
+    a.and(si, 0x3FEu32)?;
+    a.call(sub)?;
+    a.cmp(ax, dx)?;
+    a.jne(top)?;
+    a.inc(cx)?;
+    a.jmp(top)?;
+    a.set_label(&mut sub)?;
+    a.add(bx, 3u32)?;
+    a.shl(bx, 1u32)?;
+    a.ret()?;
+    a.assemble(LOAD)
+}
+
+/// The 32-bit loop: data at 0x100000, index wraps in 4 KiB.
+fn flat32_loop() -> Result<Vec<u8>, IcedError> {
+    let mut a = CodeAssembler::new(32)?;
+    let mut top = a.create_label();
+    let mut sub = a.create_label();
+    a.mov(esi, 0u32)?;
+    a.mov(edi, 0x20_0000u32)?;
+    a.set_label(&mut top)?;
+    a.mov(eax, dword_ptr(esi * 4 + 0x10_0000))?;
+    a.add(eax, ebx)?;
+    a.lea(edx, ptr(eax + ecx * 2 + 7))?;
+    a.mov(dword_ptr(edi), edx)?;
+    a.inc(esi)?;
+    a.and(esi, 0x3FFu32)?;
+    a.call(sub)?;
+    a.test(eax, edx)?;
+    a.jne(top)?;
+    a.inc(ecx)?;
+    a.jmp(top)?;
+    a.set_label(&mut sub)?;
+    a.imul_3(ebx, ebx, 5)?;
+    a.sub(ebx, 11u32)?;
+    a.ret()?;
+    a.assemble(LOAD)
+}
+
+fn measure(name: &str, cpu: &mut Cpu, bus: &mut FlatBus, insns: u64) {
+    // Warm up: decode the blocks once.
+    cpu.run(bus, 10_000);
+    let start_count = cpu.state.icount;
+    let start = Instant::now();
+    let exit = cpu.run(bus, insns);
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(exit, Exit::Limit, "{name}: the loop stopped early");
+    let n = cpu.state.icount - start_count;
+    println!("{name:<24} {n:>11} instructions {secs:>7.3} s {:>8.1} MIPS", n as f64 / secs / 1e6);
+}
+
+fn main() {
+    let insns: u64 = std::env::var("AMBER_BENCH_INSNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000_000);
+    let ram = Rc::new(GuestRam::new(4 << 20));
+    let mut bus = FlatBus { ram_len: ram.len() };
+
+    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
+    ram.write_slice(LOAD as usize, &real_mode_loop().expect("assembles"));
+    cpu.flush_code();
+    for s in Seg::ALL {
+        cpu.load_real_segment(s, 0);
+    }
+    cpu.state.eip = LOAD;
+    cpu.state.set_r16(amber_cpu::state::reg::ESP, 0x7000);
+    measure("real mode, 16-bit", &mut cpu, &mut bus, insns);
+
+    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
+    ram.write_slice(LOAD as usize, &flat32_loop().expect("assembles"));
+    cpu.flush_code();
+    cpu.state.cr0 |= cr0::PE;
+    for s in Seg::ALL {
+        cpu.state.seg[s as usize] = SegmentCache::flat32(0x10, s == Seg::Cs);
+    }
+    cpu.state.eip = LOAD;
+    cpu.state.set_r32(amber_cpu::state::reg::ESP, 0x8_0000);
+    measure("protected mode, 32-bit", &mut cpu, &mut bus, insns);
+}
