@@ -38,6 +38,8 @@ pub struct Cpu {
     pub(crate) irq_shadow: u64,
     /// The last exception or interrupt delivered, for harnesses and diagnostics.
     pub last_vector: Option<u8>,
+    /// Blocks decoded since creation (a loop should be decoded once).
+    pub blocks_decoded: u64,
     /// Nesting of exception delivery, for double and triple faults.
     delivering: Option<Fault>,
 }
@@ -57,6 +59,7 @@ impl Cpu {
             exit_block: false,
             irq_shadow: 0,
             last_vector: None,
+            blocks_decoded: 0,
             delivering: None,
         };
         cpu.reset();

@@ -144,6 +144,7 @@ impl Cpu {
         phys: u32,
         mode: u32,
     ) -> Result<Arc<Block>, Fault> {
+        self.blocks_decoded += 1;
         let cacheable = matches!(bus.phys_page(phys), PhysPage::Ram { .. });
         let first_page = phys >> 12;
         let mut pages = [(first_page, 0); 2];
