@@ -3,7 +3,7 @@
 //! Each physical page that holds decoded code has a generation; a store to such a page bumps
 //! it, which invalidates every block decoded from it (self-modifying code).
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::decode::Op;
 
@@ -22,7 +22,7 @@ const SLOTS: usize = 1 << 14;
 const HAS_CODE: u32 = 1;
 
 pub struct BlockCache {
-    slots: Vec<Option<Arc<Block>>>,
+    slots: Vec<Option<Rc<Block>>>,
     /// Generation per physical 4 KiB page (32-bit physical space).
     page_gen: Vec<u32>,
 }
@@ -44,7 +44,7 @@ impl BlockCache {
 
     /// The cached block at `phys` for `mode`, if it is still valid.
     #[inline]
-    pub fn get(&self, phys: u32, mode: u32) -> Option<&Arc<Block>> {
+    pub fn get(&self, phys: u32, mode: u32) -> Option<&Rc<Block>> {
         let b = self.slots[Self::slot(phys, mode)].as_ref()?;
         let valid = b.phys == phys
             && b.mode == mode
@@ -52,8 +52,8 @@ impl BlockCache {
         valid.then_some(b)
     }
 
-    pub fn insert(&mut self, block: Block) -> Arc<Block> {
-        let b = Arc::new(block);
+    pub fn insert(&mut self, block: Block) -> Rc<Block> {
+        let b = Rc::new(block);
         self.slots[Self::slot(b.phys, b.mode)] = Some(b.clone());
         b
     }

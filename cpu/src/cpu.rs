@@ -2,7 +2,6 @@
 //! blocks), and the run loop that executes blocks and takes interrupts between them.
 
 use std::rc::Rc;
-use std::sync::Arc;
 
 use crate::block::{Block, BlockCache};
 use crate::bus::{Bus, GuestRam};
@@ -183,9 +182,13 @@ impl Cpu {
                     continue;
                 }
             };
-            let single_step = self.state.eflags & fl::TF != 0;
-            let room = (end - self.state.icount).min(block.ops.len() as u64) as usize;
-            let n = if single_step { 1 } else { room };
+            if self.state.eflags & fl::TF != 0 {
+                if let Some(exit) = self.single_step(bus, &block) {
+                    return exit;
+                }
+                continue;
+            }
+            let n = (end - self.state.icount).min(block.ops.len() as u64) as usize;
             for op in &block.ops[..n] {
                 if let Err(f) = (op.exec)(self, bus, op) {
                     if let Some(exit) = self.raise(bus, f, op.len) {
@@ -194,14 +197,6 @@ impl Cpu {
                     break;
                 }
                 self.state.icount += 1;
-                if single_step {
-                    // TF was set before the instruction: trap after it (SDM Vol. 3 17.3.1.4).
-                    if let Err(f) = self.interrupt(bus, 1, self.state.eip32(), false) {
-                        if let Some(exit) = self.raise(bus, f, 0) {
-                            return exit;
-                        }
-                    }
-                }
                 if self.exit_block {
                     self.exit_block = false;
                     break;
@@ -209,6 +204,22 @@ impl Cpu {
             }
         }
         Exit::Limit
+    }
+
+    /// Runs the first instruction of `block` with TF set, then takes the single-step trap
+    /// (SDM Vol. 3 17.3.1.4).
+    #[cold]
+    fn single_step(&mut self, bus: &mut dyn Bus, block: &Block) -> Option<Exit> {
+        let op = &block.ops[0];
+        if let Err(f) = (op.exec)(self, bus, op) {
+            return self.raise(bus, f, op.len);
+        }
+        self.state.icount += 1;
+        self.exit_block = false;
+        match self.interrupt(bus, 1, self.state.eip32(), false) {
+            Ok(()) => None,
+            Err(f) => self.raise(bus, f, 0),
+        }
     }
 
     /// Executes one instruction (or delivers one pending interrupt or fault).
@@ -262,7 +273,7 @@ impl Cpu {
     }
 
     /// The decoded block at CS:EIP, decoding it on a miss.
-    fn current_block(&mut self, bus: &mut dyn Bus) -> Result<Arc<Block>, Fault> {
+    fn current_block(&mut self, bus: &mut dyn Bus) -> Result<Rc<Block>, Fault> {
         let phys = self.fetch_phys(self.state.eip32())?;
         let mode = self.mode_bits();
         if let Some(b) = self.blocks.get(phys, mode) {

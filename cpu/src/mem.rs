@@ -10,28 +10,8 @@ use crate::state::Seg;
 use crate::tlb::Tlb;
 
 impl Cpu {
-    /// Linear address of `seg:off` for an access of `size` bytes, after the limit check.
-    /// On the 8086 an access running past offset FFFF wraps; `None` then tells the caller to
-    /// split the access into bytes.
-    #[inline(always)]
-    fn seg_check(&self, seg: usize, off: u32, size: u8) -> Result<Option<u32>, Fault> {
-        let s = &self.state.seg[seg];
-        let last = off.wrapping_add(size as u32 - 1);
-        if off <= s.limit && last <= s.limit && last >= off {
-            return Ok(Some(s.base.wrapping_add(off)));
-        }
-        if self.quirks.segment_wrap {
-            return Ok(None);
-        }
-        Err(if seg == Seg::Ss as usize {
-            Fault::StackFault(0)
-        } else {
-            Fault::GeneralProtection(0)
-        })
-    }
-
     /// Reads `size` bytes (1, 2 or 4) at `seg:off`.
-    #[inline]
+    #[inline(always)]
     pub fn read(
         &mut self,
         bus: &mut dyn Bus,
@@ -39,22 +19,16 @@ impl Cpu {
         off: u32,
         size: u8,
     ) -> Result<u32, Fault> {
-        match self.seg_check(seg, off, size)? {
-            Some(lin) => self.read_lin(bus, lin, size),
-            None => {
-                let mut v = 0;
-                for i in 0..size as u32 {
-                    let o = off.wrapping_add(i) & 0xFFFF;
-                    let lin = self.state.seg[seg].base.wrapping_add(o);
-                    v |= self.read_lin(bus, lin, 1)? << (8 * i);
-                }
-                Ok(v)
-            }
+        let s = &self.state.seg[seg];
+        let last = off.wrapping_add(size as u32 - 1);
+        if last <= s.limit && last >= off {
+            return self.read_lin(bus, s.base.wrapping_add(off), size);
         }
+        self.read_outside_limit(bus, seg, off, size)
     }
 
     /// Writes `size` bytes (1, 2 or 4) at `seg:off`.
-    #[inline]
+    #[inline(always)]
     pub fn write(
         &mut self,
         bus: &mut dyn Bus,
@@ -63,17 +37,65 @@ impl Cpu {
         size: u8,
         value: u32,
     ) -> Result<(), Fault> {
-        match self.seg_check(seg, off, size)? {
-            Some(lin) => self.write_lin(bus, lin, size, value),
-            None => {
-                for i in 0..size as u32 {
-                    let o = off.wrapping_add(i) & 0xFFFF;
-                    let lin = self.state.seg[seg].base.wrapping_add(o);
-                    self.write_lin(bus, lin, 1, value >> (8 * i))?;
-                }
-                Ok(())
-            }
+        let s = &self.state.seg[seg];
+        let last = off.wrapping_add(size as u32 - 1);
+        if last <= s.limit && last >= off {
+            return self.write_lin(bus, s.base.wrapping_add(off), size, value);
         }
+        self.write_outside_limit(bus, seg, off, size, value)
+    }
+
+    /// An access that runs past the segment limit: the 8086 wraps the offset inside the
+    /// segment byte by byte; later processors fault (#SS for the stack segment).
+    #[cold]
+    fn limit_fault(&self, seg: usize) -> Fault {
+        if seg == Seg::Ss as usize {
+            Fault::StackFault(0)
+        } else {
+            Fault::GeneralProtection(0)
+        }
+    }
+
+    #[cold]
+    fn read_outside_limit(
+        &mut self,
+        bus: &mut dyn Bus,
+        seg: usize,
+        off: u32,
+        size: u8,
+    ) -> Result<u32, Fault> {
+        if !self.quirks.segment_wrap {
+            return Err(self.limit_fault(seg));
+        }
+        let mut v = 0;
+        for i in 0..size as u32 {
+            let lin = self.state.seg[seg]
+                .base
+                .wrapping_add(off.wrapping_add(i) & 0xFFFF);
+            v |= self.read_lin(bus, lin, 1)? << (8 * i);
+        }
+        Ok(v)
+    }
+
+    #[cold]
+    fn write_outside_limit(
+        &mut self,
+        bus: &mut dyn Bus,
+        seg: usize,
+        off: u32,
+        size: u8,
+        value: u32,
+    ) -> Result<(), Fault> {
+        if !self.quirks.segment_wrap {
+            return Err(self.limit_fault(seg));
+        }
+        for i in 0..size as u32 {
+            let lin = self.state.seg[seg]
+                .base
+                .wrapping_add(off.wrapping_add(i) & 0xFFFF);
+            self.write_lin(bus, lin, 1, value >> (8 * i))?;
+        }
+        Ok(())
     }
 
     /// Reads at a linear address.

@@ -5,7 +5,7 @@
 mod i8086;
 mod table;
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use iced_x86::{
     Code, Decoder, DecoderError, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind,
@@ -71,6 +71,8 @@ pub struct Op {
     pub cc: u8,
     /// 0: none, 1: REP/REPE, 2: REPNE.
     pub rep: u8,
+    /// EIP wraps at 64 KiB in 16-bit code segments.
+    pub ip_mask: u32,
     pub code: Code,
 }
 
@@ -95,6 +97,7 @@ impl Op {
             imm2: 0,
             cc: 0,
             rep: 0,
+            ip_mask: if size == 4 { u32::MAX } else { 0xFFFF },
             code: Code::INVALID,
         }
     }
@@ -143,7 +146,7 @@ impl Cpu {
         bus: &mut dyn Bus,
         phys: u32,
         mode: u32,
-    ) -> Result<Arc<Block>, Fault> {
+    ) -> Result<Rc<Block>, Fault> {
         self.blocks_decoded += 1;
         let cacheable = matches!(bus.phys_page(phys), PhysPage::Ram { .. });
         let first_page = phys >> 12;
@@ -176,7 +179,7 @@ impl Cpu {
             lin_page = next_lin_page;
         }
         if !cacheable {
-            return Ok(Arc::new(Block {
+            return Ok(Rc::new(Block {
                 phys,
                 mode,
                 pages,
@@ -253,7 +256,7 @@ impl Cpu {
         {
             return Ok((table::invalid(instr.len() as u8), true));
         }
-        let op = self.lower(&instr, code32 ^ o66, code32 ^ a67);
+        let op = self.lower(&instr, code32, code32 ^ o66, code32 ^ a67);
         let ends = op.exec as usize == table::UD as usize
             || instr.flow_control() != FlowControl::Next
             || table::ends_block(instr.mnemonic());
@@ -261,7 +264,7 @@ impl Cpu {
     }
 
     /// Lowers a decoded instruction into an `Op`.
-    fn lower(&self, instr: &Instruction, o32: bool, a32: bool) -> Op {
+    fn lower(&self, instr: &Instruction, code32: bool, o32: bool, a32: bool) -> Op {
         let osize = if o32 { 4 } else { 2 };
         let mut op = Op {
             exec: table::UD,
@@ -285,6 +288,7 @@ impl Cpu {
             } else {
                 (instr.has_rep_prefix() || instr.has_repe_prefix()) as u8
             },
+            ip_mask: 0xFFFF,
             code: instr.code(),
         };
         if instr.memory_segment() != Register::None {
@@ -370,6 +374,9 @@ impl Cpu {
         }
         if matches!(instr.mnemonic(), Mnemonic::Shld | Mnemonic::Shrd) {
             op.cc = (instr.op_register(2) == Register::CL) as u8;
+        }
+        if code32 {
+            op.ip_mask = u32::MAX;
         }
         op.exec = table::handler(self, instr);
         op

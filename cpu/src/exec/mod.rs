@@ -107,7 +107,7 @@ impl Cpu {
     /// Advances EIP past `op`.
     #[inline(always)]
     pub(crate) fn advance(&mut self, op: &Op) -> Exec {
-        self.state.eip = self.next_ip(op.len) as u64;
+        self.state.eip = (self.state.eip32().wrapping_add(op.len as u32) & op.ip_mask) as u64;
         Ok(())
     }
 
