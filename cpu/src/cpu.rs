@@ -231,6 +231,11 @@ impl Cpu {
     /// an exit if the processor shut down.
     fn raise(&mut self, bus: &mut dyn Bus, fault: Fault, len: u8) -> Option<Exit> {
         self.exit_block = false;
+        if self.delivering.is_none() {
+            // A delivered exception takes the place of the instruction on the clock, so a
+            // one-instruction step stops at the handler's first instruction.
+            self.state.icount += 1;
+        }
         let mut ret = self.state.eip32();
         if fault == Fault::DivideError && self.quirks.div_error_next_ip {
             ret = self.next_ip(len);

@@ -45,11 +45,21 @@ impl Cpu {
         self.write_outside_limit(bus, seg, off, size, value)
     }
 
+    /// Checks that `len` bytes at `seg:off` lie inside the segment.
+    pub(crate) fn check_limit(&self, seg: usize, off: u32, len: u32) -> Result<(), Fault> {
+        let last = off.wrapping_add(len.max(1) - 1);
+        if last <= self.state.seg[seg].limit && last >= off || self.quirks.segment_wrap {
+            Ok(())
+        } else {
+            Err(self.limit_fault(seg))
+        }
+    }
+
     /// An access that runs past the segment limit: the 8086 wraps the offset inside the
     /// segment byte by byte; later processors fault (#SS for the stack segment).
     #[cold]
     fn limit_fault(&self, seg: usize) -> Fault {
-        if seg == Seg::Ss as usize {
+        if seg == Seg::Ss as usize && !self.quirks.overrun_always_gp {
             Fault::StackFault(0)
         } else {
             Fault::GeneralProtection(0)

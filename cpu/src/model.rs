@@ -44,6 +44,16 @@ pub struct Quirks {
     pub has_ud: bool,
     /// An x87 is present (486 and later have it on chip).
     pub fpu: bool,
+    /// A real-mode segment overrun is always #GP, even on the stack segment (286: the
+    /// "segment overrun" exception, vector 13).
+    pub overrun_always_gp: bool,
+    /// POP to memory that faults keeps its SP increment (286).
+    pub pop_fault_keeps_sp: bool,
+    /// A string instruction whose access overruns the segment still steps that access's
+    /// index register (and those of the accesses before it) before the fault (286).
+    pub string_overrun_steps_index: bool,
+    /// Longest instruction, prefixes included; longer ones raise #GP (10 on the 286).
+    pub max_insn_len: u8,
 }
 
 impl CpuModel {
@@ -70,6 +80,10 @@ impl CpuModel {
             i8086_opcodes: false,
             has_ud: true,
             fpu: true,
+            overrun_always_gp: false,
+            pop_fault_keeps_sp: false,
+            string_overrun_steps_index: false,
+            max_insn_len: 15,
         };
         match self {
             I8086 => Quirks {
@@ -84,12 +98,17 @@ impl CpuModel {
                 i8086_opcodes: true,
                 has_ud: false,
                 fpu: false,
+                ..base
             },
             I80286 => Quirks {
                 address_mask: 0xFF_FFFF,
                 // In real mode the 286 cannot set IOPL and NT (they read as zero).
                 flags_writable: 0x0FD5,
                 fpu: false,
+                overrun_always_gp: true,
+                pop_fault_keeps_sp: true,
+                string_overrun_steps_index: true,
+                max_insn_len: 10,
                 ..base
             },
             I80386 => Quirks { fpu: false, ..base },

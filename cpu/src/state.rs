@@ -163,7 +163,7 @@ pub struct CpuState {
     pub dr: [u32; 8],
     pub efer: u64,
     pub tsc: u64,
-    /// Instructions retired since reset: the virtual clock's source.
+    /// Instructions retired plus exceptions delivered since reset: the virtual clock's source.
     pub icount: u64,
     /// Current privilege level.
     pub cpl: u8,

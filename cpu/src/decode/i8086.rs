@@ -1,7 +1,7 @@
 //! The 8086's opcode map where it differs from later processors (8086 Family User's Manual;
 //! SingleStepTests 8086 README): 60-6F alias the Jcc opcodes 70-7F, C0/C1/C8/C9 alias the
 //! returns C2/C3/CA/CB, F1 is a LOCK prefix, 0F is POP CS, some ModRM reg fields are ignored
-//! or partly decoded, and the ESC opcodes D8-DF do nothing without an 8087.
+//! or partly decoded (8C/8E, 8F, C6/C7, F6/F7 /1, FF /7), and the ESC opcodes D8-DF do nothing without an 8087.
 //! `remap` rewrites such bytes into the form iced-x86 decodes; `special` handles the forms
 //! iced-x86 has no equivalent for.
 
@@ -61,8 +61,8 @@ pub fn remap(bytes: &mut [u8]) {
         0x82 => bytes[i] = 0x80,
         // MOV to/from Sreg decodes only two bits of reg.
         0x8C | 0x8E => set_reg(bytes, reg & 3),
-        // MOV r/m, imm ignores reg.
-        0xC6 | 0xC7 => set_reg(bytes, 0),
+        // MOV r/m, imm and POP r/m ignore reg.
+        0x8F | 0xC6 | 0xC7 => set_reg(bytes, 0),
         // F6/F7 /1 is TEST.
         0xF6 | 0xF7 if reg == 1 => set_reg(bytes, 0),
         // FF /7 is PUSH.

@@ -8,8 +8,8 @@ mod table;
 use std::rc::Rc;
 
 use iced_x86::{
-    Code, Decoder, DecoderError, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind,
-    Register,
+    Code, Decoder, DecoderError, DecoderOptions, EncodingKind, FlowControl, Instruction, Mnemonic,
+    OpKind, Register,
 };
 
 use crate::block::Block;
@@ -216,8 +216,15 @@ impl Cpu {
         let mut bytes = [0u8; 15];
         let mut n = 0;
         let mut fetch_fault = None;
+        // The 8086 wraps IP inside an instruction; later processors fault past the CS limit.
+        let wrap = self.quirks.segment_wrap || self.state.seg[Seg::Cs as usize].big();
         for (i, b) in bytes.iter_mut().enumerate() {
-            match self.fetch_byte(bus, self.ip_add(eip, i as u32)) {
+            let at = if wrap {
+                self.ip_add(eip, i as u32)
+            } else {
+                eip + i as u32
+            };
+            match self.fetch_byte(bus, at) {
                 Ok(v) => {
                     *b = v;
                     n += 1;
@@ -250,6 +257,14 @@ impl Cpu {
                 }
             }
             return Ok((table::invalid(instr.len().max(1) as u8), true));
+        }
+        if instr.encoding() != EncodingKind::Legacy {
+            // No model up to the P6 has VEX, EVEX or XOP: C4/C5/62/8F with these bytes are
+            // LES/LDS/BOUND/POP with a register operand, which are invalid.
+            return Ok((table::invalid(instr.len() as u8), true));
+        }
+        if instr.len() > self.quirks.max_insn_len as usize {
+            return Ok((Op::simple(table::GP, instr.len() as u8, 2), true));
         }
         let (o66, a67, npfx) = prefixes(bytes);
         if self.model < CpuModel::I80386 && bytes[..npfx].iter().any(|b| (0x64..=0x67).contains(b))

@@ -12,6 +12,7 @@ use crate::model::CpuModel;
 
 pub const UD: Handler = system::ud;
 pub const NOP: Handler = system::nop;
+pub const GP: Handler = system::gp;
 pub const POP_CS: Handler = stack::pop_cs;
 
 /// Mnemonic -> handler for every instruction whose form the mnemonic decides.

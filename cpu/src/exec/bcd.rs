@@ -43,20 +43,17 @@ pub fn das(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     let old_al = cpu.state.r8(0);
     let old_cf = cpu.state.cf();
     let old_af = cpu.state.af();
+    let i8086 = cpu.model == CpuModel::I8086;
     let mut al = old_al;
     let mut cf = false;
-    let mut af = false;
-    if al & 0xF > 9 || old_af {
-        let (v, b) = al.overflowing_sub(6);
+    let af = al & 0xF > 9 || old_af;
+    if af {
+        let (v, borrow) = al.overflowing_sub(6);
         al = v;
-        cf = old_cf || b;
-        af = true;
+        // The 8086 does not carry the low-nibble borrow into CF (SingleStepTests 8086 2F).
+        cf = old_cf || (borrow && !i8086);
     }
-    let hi_limit = if cpu.model == CpuModel::I8086 && old_af {
-        0x9F
-    } else {
-        0x99
-    };
+    let hi_limit = if i8086 && old_af { 0x9F } else { 0x99 };
     if old_al > hi_limit || old_cf {
         al = al.wrapping_sub(0x60);
         cf = true;

@@ -19,13 +19,13 @@ pub fn mov(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 pub fn mov_to_sreg(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    let v = cpu.src(bus, op)?;
     let Loc::Sreg(s) = op.dst else {
         return Err(Fault::InvalidOpcode);
     };
     if s == Seg::Cs as u8 && cpu.quirks.has_ud {
         return Err(Fault::InvalidOpcode);
     }
+    let v = cpu.src(bus, op)?;
     cpu.load_segment(bus, Seg::from_index(s as usize), v as u16)?;
     cpu.advance(op)
 }

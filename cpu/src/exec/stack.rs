@@ -41,7 +41,9 @@ pub fn pop(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     // POP to memory computes the address after incrementing ESP.
     cpu.adjust_sp(size as u32);
     if let Err(f) = cpu.put_dst(bus, op, v) {
-        cpu.state.regs[ESP] = old;
+        if !cpu.quirks.pop_fault_keeps_sp {
+            cpu.state.regs[ESP] = old;
+        }
         return Err(f);
     }
     cpu.advance(op)

@@ -35,6 +35,23 @@ impl Cpu {
     fn index(&self, r: usize, op: &Op) -> u32 {
         self.state.reg(r, op.asize)
     }
+
+    /// The fault of a string access. On the 286 the microcode has already stepped the index
+    /// registers `regs` and, under REP, decremented CX `count_steps` times (SingleStepTests
+    /// 80286 6C-6F, A4-AF: once for a read, twice for a store, not for CMPS's first read).
+    #[cold]
+    fn string_fault(&mut self, f: Fault, regs: &[usize], count_steps: u32, op: &Op) -> Fault {
+        if self.quirks.string_overrun_steps_index {
+            for &r in regs {
+                self.step_index(r, op);
+            }
+            if op.rep != 0 {
+                let c = self.count_reg(op.asize).wrapping_sub(count_steps);
+                self.state.set_reg(ECX, op.asize, c);
+            }
+        }
+        f
+    }
 }
 
 /// Runs `step` once, or as a REP loop; `compares` makes REPE/REPNE test ZF.
@@ -62,16 +79,33 @@ fn repeat(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, step: Step, compares: bool)
 }
 
 fn movs_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    let v = cpu.read(bus, op.seg as usize, cpu.index(ESI, op), op.size)?;
-    cpu.write(bus, Seg::Es as usize, cpu.index(EDI, op), op.size, v)?;
+    let v = cpu
+        .read(bus, op.seg as usize, cpu.index(ESI, op), op.size)
+        .map_err(|f| cpu.string_fault(f, &[ESI], 1, op))?;
+    cpu.write(bus, Seg::Es as usize, cpu.index(EDI, op), op.size, v)
+        .map_err(|f| cpu.string_fault(f, &[ESI, EDI], 2, op))?;
     cpu.step_index(ESI, op);
     cpu.step_index(EDI, op);
     Ok(())
 }
 
 fn cmps_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    let a = cpu.read(bus, op.seg as usize, cpu.index(ESI, op), op.size)?;
-    let b = cpu.read(bus, Seg::Es as usize, cpu.index(EDI, op), op.size)?;
+    let read_src = |cpu: &mut Cpu, bus: &mut dyn Bus, stepped: &[usize], count: u32| {
+        cpu.read(bus, op.seg as usize, cpu.index(ESI, op), op.size)
+            .map_err(|f| cpu.string_fault(f, stepped, count, op))
+    };
+    let read_dst = |cpu: &mut Cpu, bus: &mut dyn Bus, stepped: &[usize], count: u32| {
+        cpu.read(bus, Seg::Es as usize, cpu.index(EDI, op), op.size)
+            .map_err(|f| cpu.string_fault(f, stepped, count, op))
+    };
+    // The 286 fetches the ES:DI operand first (SingleStepTests 80286 A7).
+    let (a, b) = if cpu.quirks.string_overrun_steps_index {
+        let b = read_dst(cpu, bus, &[EDI], 0)?;
+        (read_src(cpu, bus, &[EDI, ESI], 1)?, b)
+    } else {
+        let a = read_src(cpu, bus, &[], 0)?;
+        (a, read_dst(cpu, bus, &[], 0)?)
+    };
     cpu.step_index(ESI, op);
     cpu.step_index(EDI, op);
     cpu.state.set_lazy(
@@ -86,7 +120,9 @@ fn cmps_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 
 fn scas_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let a = cpu.state.reg(EAX, op.size);
-    let b = cpu.read(bus, Seg::Es as usize, cpu.index(EDI, op), op.size)?;
+    let b = cpu
+        .read(bus, Seg::Es as usize, cpu.index(EDI, op), op.size)
+        .map_err(|f| cpu.string_fault(f, &[EDI], 1, op))?;
     cpu.step_index(EDI, op);
     cpu.state.set_lazy(
         FlagOp::Sub,
@@ -99,7 +135,9 @@ fn scas_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 fn lods_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    let v = cpu.read(bus, op.seg as usize, cpu.index(ESI, op), op.size)?;
+    let v = cpu
+        .read(bus, op.seg as usize, cpu.index(ESI, op), op.size)
+        .map_err(|f| cpu.string_fault(f, &[ESI], 1, op))?;
     cpu.state.set_reg(EAX, op.size, v);
     cpu.step_index(ESI, op);
     Ok(())
@@ -107,7 +145,8 @@ fn lods_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 
 fn stos_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let v = cpu.state.reg(EAX, op.size);
-    cpu.write(bus, Seg::Es as usize, cpu.index(EDI, op), op.size, v)?;
+    cpu.write(bus, Seg::Es as usize, cpu.index(EDI, op), op.size, v)
+        .map_err(|f| cpu.string_fault(f, &[EDI], 2, op))?;
     cpu.step_index(EDI, op);
     Ok(())
 }
@@ -117,7 +156,8 @@ fn ins_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.check_io(bus, port, op.size)?;
     let di = cpu.index(EDI, op);
     // Probe the destination before the port read, which may have side effects.
-    cpu.read(bus, Seg::Es as usize, di, op.size)?;
+    cpu.read(bus, Seg::Es as usize, di, op.size)
+        .map_err(|f| cpu.string_fault(f, &[EDI], 2, op))?;
     let v = bus.io_read(port, op.size);
     cpu.write(bus, Seg::Es as usize, di, op.size, v)?;
     cpu.step_index(EDI, op);
@@ -127,7 +167,9 @@ fn ins_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 fn outs_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let port = cpu.state.r16(EDX);
     cpu.check_io(bus, port, op.size)?;
-    let v = cpu.read(bus, op.seg as usize, cpu.index(ESI, op), op.size)?;
+    let v = cpu
+        .read(bus, op.seg as usize, cpu.index(ESI, op), op.size)
+        .map_err(|f| cpu.string_fault(f, &[ESI], 1, op))?;
     bus.io_write(port, op.size, v);
     cpu.step_index(ESI, op);
     Ok(())

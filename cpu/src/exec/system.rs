@@ -19,6 +19,11 @@ pub fn ud(_cpu: &mut Cpu, _bus: &mut dyn Bus, _op: &Op) -> Exec {
     Err(Fault::InvalidOpcode)
 }
 
+/// An instruction longer than the processor's limit raises #GP(0).
+pub fn gp(_cpu: &mut Cpu, _bus: &mut dyn Bus, _op: &Op) -> Exec {
+    Err(Fault::GeneralProtection(0))
+}
+
 fn flag_op(cpu: &mut Cpu, op: &Op, mask: u32, f: impl FnOnce(bool) -> bool) -> Exec {
     cpu.state.materialize_flags();
     let on = f(cpu.state.eflags & mask != 0);
@@ -101,6 +106,10 @@ pub fn rdtsc(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
 pub fn esc(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     if cpu.state.cr0 & (cr0::EM | cr0::TS) != 0 && cpu.model != CpuModel::I8086 {
         return Err(Fault::DeviceNotAvailable);
+    }
+    if op.dst == Loc::Mem {
+        // The memory operand is still checked against its segment's limit.
+        cpu.check_limit(op.seg as usize, cpu.ea(op), op.size as u32)?;
     }
     cpu.advance(op)
 }
