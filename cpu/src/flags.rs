@@ -45,11 +45,10 @@ impl CpuState {
     #[inline(always)]
     pub fn cf(&self) -> bool {
         let l = &self.lazy;
-        let m = size_mask(l.size);
         match l.op {
             FlagOp::None | FlagOp::Inc | FlagOp::Dec => self.eflags & fl::CF != 0,
-            FlagOp::Add => (l.res & m) < (l.a & m),
-            FlagOp::Sub => (l.a & m) < (l.b & m),
+            FlagOp::Add => (l.res & size_mask(l.size)) < (l.a & size_mask(l.size)),
+            FlagOp::Sub => (l.a & size_mask(l.size)) < (l.b & size_mask(l.size)),
             FlagOp::Logic => false,
         }
     }
@@ -93,15 +92,13 @@ impl CpuState {
     #[inline(always)]
     pub fn of(&self) -> bool {
         let l = &self.lazy;
-        let s = sign_bit(l.size);
-        let m = size_mask(l.size);
         match l.op {
             FlagOp::None => self.eflags & fl::OF != 0,
-            FlagOp::Add => (l.a ^ l.res) & (l.b ^ l.res) & s != 0,
-            FlagOp::Sub => (l.a ^ l.b) & (l.a ^ l.res) & s != 0,
+            FlagOp::Add => (l.a ^ l.res) & (l.b ^ l.res) & sign_bit(l.size) != 0,
+            FlagOp::Sub => (l.a ^ l.b) & (l.a ^ l.res) & sign_bit(l.size) != 0,
             FlagOp::Logic => false,
-            FlagOp::Inc => l.res & m == s,
-            FlagOp::Dec => l.res & m == s - 1,
+            FlagOp::Inc => l.res & size_mask(l.size) == sign_bit(l.size),
+            FlagOp::Dec => l.res & size_mask(l.size) == sign_bit(l.size) - 1,
         }
     }
 
