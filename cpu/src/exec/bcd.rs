@@ -107,6 +107,11 @@ pub fn aas(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
 pub fn aam(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     let base = op.imm as u8;
     if base == 0 {
+        if cpu.model == CpuModel::I80286 {
+            // The 286 leaves PF set and the other status flags clear before it faults
+            // (SingleStepTests 80286 D4).
+            cpu.state.set_status(false, true, false, false, false, false);
+        }
         return Err(Fault::DivideError);
     }
     let al = cpu.state.r8(0);
