@@ -1,3 +1,20 @@
-//! amber-devices: one file per PC device, and the port/MMIO/IRQ traits they implement
-//! (DESIGN.md "Devices"). The 8259A, 8254, MC146818, 16550A and the rest arrive with issue #3;
-//! until then the board in `amber-machine` answers ports itself.
+//! amber-devices: one file per PC device, and the traits they implement (DESIGN.md
+//! "Devices"). A device knows nothing of the CPU: it sees port and memory accesses, the
+//! virtual time they happen at, and raises interrupt lines.
+
+pub mod io;
+pub mod irq;
+
+pub mod a20;
+pub mod debug_exit;
+pub mod debugcon;
+pub mod fw_cfg;
+pub mod pci;
+pub mod pic;
+pub mod pit;
+pub mod post;
+pub mod rtc;
+pub mod uart;
+
+pub use io::{Nanos, PortIo, Timed};
+pub use irq::{IrqLine, IrqLines};
