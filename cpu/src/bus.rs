@@ -104,22 +104,33 @@ pub enum PhysPage {
     Mmio,
 }
 
-/// The board as the CPU sees it.
+/// What the board wants after a write: go on, or let the CPU stop after the current
+/// instruction so the board can act (reset, exit, a new memory map, the A20 gate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BusAction {
+    Continue,
+    Stop,
+}
+
+/// The board as the CPU sees it. Every access carries `icount`, the instruction count at
+/// which it happens, so devices can tell the virtual time.
 pub trait Bus {
     /// What is mapped at the physical page holding `paddr`.
     fn phys_page(&mut self, paddr: u32) -> PhysPage;
-    /// A read of `size` bytes (1, 2 or 4) from a non-RAM physical address, or a write to ROM.
-    fn mmio_read(&mut self, paddr: u32, size: u8) -> u32;
-    fn mmio_write(&mut self, paddr: u32, size: u8, value: u32);
+    /// A read of `size` bytes (1, 2 or 4) from a physical address that is not RAM.
+    fn mmio_read(&mut self, paddr: u32, size: u8, icount: u64) -> u32;
+    /// A write to a physical address that is not writable RAM (device memory or ROM).
+    fn mmio_write(&mut self, paddr: u32, size: u8, value: u32, icount: u64) -> BusAction;
     /// Port input of `size` bytes.
-    fn io_read(&mut self, port: u16, size: u8) -> u32;
-    fn io_write(&mut self, port: u16, size: u8, value: u32);
+    fn io_read(&mut self, port: u16, size: u8, icount: u64) -> u32;
+    /// Port output of `size` bytes.
+    fn io_write(&mut self, port: u16, size: u8, value: u32, icount: u64) -> BusAction;
     /// Whether the interrupt controller is raising INTR.
-    fn interrupt_pending(&self) -> bool {
+    fn interrupt_pending(&mut self, _icount: u64) -> bool {
         false
     }
     /// The interrupt acknowledge cycle: the vector of the pending interrupt.
-    fn acknowledge_interrupt(&mut self) -> u8 {
+    fn acknowledge_interrupt(&mut self, _icount: u64) -> u8 {
         0
     }
 }
@@ -142,14 +153,18 @@ impl Bus for FlatBus {
             PhysPage::Mmio
         }
     }
-    fn mmio_read(&mut self, _paddr: u32, size: u8) -> u32 {
+    fn mmio_read(&mut self, _paddr: u32, size: u8, _icount: u64) -> u32 {
         ones(size)
     }
-    fn mmio_write(&mut self, _paddr: u32, _size: u8, _value: u32) {}
-    fn io_read(&mut self, _port: u16, size: u8) -> u32 {
+    fn mmio_write(&mut self, _paddr: u32, _size: u8, _value: u32, _icount: u64) -> BusAction {
+        BusAction::Continue
+    }
+    fn io_read(&mut self, _port: u16, size: u8, _icount: u64) -> u32 {
         ones(size)
     }
-    fn io_write(&mut self, _port: u16, _size: u8, _value: u32) {}
+    fn io_write(&mut self, _port: u16, _size: u8, _value: u32, _icount: u64) -> BusAction {
+        BusAction::Continue
+    }
 }
 
 /// All ones in `size` bytes.

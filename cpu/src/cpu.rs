@@ -19,6 +19,8 @@ pub enum Exit {
     Halted,
     /// A fault while delivering a double fault: the processor shuts down.
     TripleFault(Fault),
+    /// The board asked to stop (`BusAction::Stop`) after the instruction that wrote to it.
+    Board,
 }
 
 pub struct Cpu {
@@ -33,6 +35,8 @@ pub struct Cpu {
     /// Set by a handler to end the current block after it (self-modifying code, a REP
     /// instruction that yields, a mode change).
     pub(crate) exit_block: bool,
+    /// The board asked the CPU to stop after the current instruction.
+    pub(crate) board_stop: bool,
     /// Interrupts are held off while `icount` is at most this (after STI, MOV SS, POP SS).
     pub(crate) irq_shadow: u64,
     /// The last exception or interrupt delivered, for harnesses and diagnostics.
@@ -56,6 +60,7 @@ impl Cpu {
             blocks: BlockCache::default(),
             phys_mask: quirks.address_mask,
             exit_block: false,
+            board_stop: false,
             irq_shadow: 0,
             last_vector: None,
             blocks_decoded: 0,
@@ -158,12 +163,16 @@ impl Cpu {
     pub fn run(&mut self, bus: &mut dyn Bus, budget: u64) -> Exit {
         let end = self.state.icount.saturating_add(budget);
         while self.state.icount < end {
+            if self.board_stop {
+                self.board_stop = false;
+                return Exit::Board;
+            }
             if self.state.eflags & fl::IF != 0
                 && self.state.icount > self.irq_shadow
-                && bus.interrupt_pending()
+                && bus.interrupt_pending(self.state.icount)
             {
                 self.state.halted = false;
-                let vector = bus.acknowledge_interrupt();
+                let vector = bus.acknowledge_interrupt(self.state.icount);
                 if let Err(f) = self.interrupt(bus, vector, self.state.eip32(), false) {
                     if let Some(exit) = self.raise(bus, f, 0) {
                         return exit;
@@ -219,6 +228,15 @@ impl Cpu {
         match self.interrupt(bus, 1, self.state.eip32(), false) {
             Ok(()) => None,
             Err(f) => self.raise(bus, f, 0),
+        }
+    }
+
+    /// Records the board's answer to a write.
+    #[inline]
+    pub(crate) fn board_action(&mut self, action: crate::bus::BusAction) {
+        if action == crate::bus::BusAction::Stop {
+            self.board_stop = true;
+            self.exit_block = true;
         }
     }
 

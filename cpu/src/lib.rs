@@ -18,7 +18,7 @@ mod segment;
 pub mod state;
 pub mod tlb;
 
-pub use bus::{Bus, FlatBus, GuestRam, PhysPage};
+pub use bus::{Bus, BusAction, FlatBus, GuestRam, PhysPage};
 pub use cpu::{Cpu, Exit};
 pub use fault::Fault;
 pub use model::CpuModel;

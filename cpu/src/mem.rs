@@ -185,7 +185,7 @@ impl Cpu {
         }
         let phys = self.translate(lin, false)?;
         let Some(host) = self.host_page(bus, phys, false) else {
-            return Ok(bus.mmio_read(phys, size));
+            return Ok(bus.mmio_read(phys, size, self.state.icount));
         };
         let e = &mut self.tlb.read[Tlb::slot(lin)];
         e.tag = lin >> 12;
@@ -214,7 +214,8 @@ impl Cpu {
         }
         let phys = self.translate(lin, true)?;
         let Some(host) = self.host_page(bus, phys, true) else {
-            bus.mmio_write(phys, size, value);
+            let action = bus.mmio_write(phys, size, value, self.state.icount);
+            self.board_action(action);
             return Ok(());
         };
         let page = phys >> 12;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::rc::Rc;
 
 use amber_cpu::bus::{ones, PAGE_SIZE};
-use amber_cpu::{Bus, GuestRam, PhysPage};
+use amber_cpu::{Bus, BusAction, GuestRam, PhysPage};
 
 pub const DEBUGCON_PORT: u16 = 0xE9;
 
@@ -41,13 +41,15 @@ impl Bus for Board {
         }
     }
 
-    fn mmio_read(&mut self, _paddr: u32, size: u8) -> u32 {
+    fn mmio_read(&mut self, _paddr: u32, size: u8, _icount: u64) -> u32 {
         ones(size)
     }
 
-    fn mmio_write(&mut self, _paddr: u32, _size: u8, _value: u32) {}
+    fn mmio_write(&mut self, _paddr: u32, _size: u8, _value: u32, _icount: u64) -> BusAction {
+        BusAction::Continue
+    }
 
-    fn io_read(&mut self, port: u16, size: u8) -> u32 {
+    fn io_read(&mut self, port: u16, size: u8, _icount: u64) -> u32 {
         if port == DEBUGCON_PORT {
             DEBUGCON_PORT as u32
         } else {
@@ -55,11 +57,12 @@ impl Bus for Board {
         }
     }
 
-    fn io_write(&mut self, port: u16, _size: u8, value: u32) {
+    fn io_write(&mut self, port: u16, _size: u8, value: u32, _icount: u64) -> BusAction {
         if port == DEBUGCON_PORT {
             if let Err(e) = self.debugcon.write_all(&[value as u8]) {
                 log::warn!("debug console: {e}");
             }
         }
+        BusAction::Continue
     }
 }

@@ -35,7 +35,7 @@ fn port(cpu: &Cpu, loc: Loc, op: &Op) -> u16 {
 pub fn in_(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let p = port(cpu, op.src, op);
     cpu.check_io(bus, p, op.size)?;
-    let v = bus.io_read(p, op.size);
+    let v = bus.io_read(p, op.size, cpu.state.icount);
     cpu.state.set_reg(EAX, op.size, v);
     cpu.advance(op)
 }
@@ -44,6 +44,7 @@ pub fn out(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let p = port(cpu, op.dst, op);
     let size = op.ssize;
     cpu.check_io(bus, p, size)?;
-    bus.io_write(p, size, cpu.state.reg(EAX, size));
+    let action = bus.io_write(p, size, cpu.state.reg(EAX, size), cpu.state.icount);
+    cpu.board_action(action);
     cpu.advance(op)
 }

@@ -67,6 +67,9 @@ fn repeat(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, step: Step, compares: bool)
         }
         step(cpu, bus, op)?;
         cpu.state.set_reg(ECX, op.asize, count.wrapping_sub(1));
+        if cpu.board_stop {
+            break;
+        }
         if compares && cpu.state.zf() != (op.rep == 1) {
             return cpu.advance(op);
         }
@@ -158,7 +161,7 @@ fn ins_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     // Probe the destination before the port read, which may have side effects.
     cpu.read(bus, Seg::Es as usize, di, op.size)
         .map_err(|f| cpu.string_fault(f, &[EDI], 2, op))?;
-    let v = bus.io_read(port, op.size);
+    let v = bus.io_read(port, op.size, cpu.state.icount);
     cpu.write(bus, Seg::Es as usize, di, op.size, v)?;
     cpu.step_index(EDI, op);
     Ok(())
@@ -170,7 +173,8 @@ fn outs_step(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let v = cpu
         .read(bus, op.seg as usize, cpu.index(ESI, op), op.size)
         .map_err(|f| cpu.string_fault(f, &[ESI], 1, op))?;
-    bus.io_write(port, op.size, v);
+    let action = bus.io_write(port, op.size, v, cpu.state.icount);
+    cpu.board_action(action);
     cpu.step_index(ESI, op);
     Ok(())
 }
