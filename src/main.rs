@@ -101,5 +101,6 @@ fn demo(args: DemoArgs) -> ExitCode {
             eprintln!("amber: triple fault ({f})");
             ExitCode::from(EXIT_TRIPLE_FAULT)
         }
+        Exit::Board => ExitCode::SUCCESS,
     }
 }

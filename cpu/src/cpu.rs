@@ -6,6 +6,7 @@ use std::rc::Rc;
 use crate::block::{Block, BlockCache};
 use crate::bus::{Bus, GuestRam};
 use crate::fault::Fault;
+use crate::interrupt::Event;
 use crate::model::{CpuModel, Quirks};
 use crate::state::{fl, CpuState, Seg, SegmentCache};
 use crate::tlb::Tlb;
@@ -173,7 +174,7 @@ impl Cpu {
             {
                 self.state.halted = false;
                 let vector = bus.acknowledge_interrupt(self.state.icount);
-                if let Err(f) = self.interrupt(bus, vector, self.state.eip32(), false) {
+                if let Err(f) = self.interrupt(bus, vector, self.state.eip32(), Event::External) {
                     if let Some(exit) = self.raise(bus, f, 0) {
                         return exit;
                     }
@@ -225,7 +226,7 @@ impl Cpu {
         }
         self.state.icount += 1;
         self.exit_block = false;
-        match self.interrupt(bus, 1, self.state.eip32(), false) {
+        match self.interrupt(bus, 1, self.state.eip32(), Event::Exception(None)) {
             Ok(()) => None,
             Err(f) => self.raise(bus, f, 0),
         }
@@ -275,7 +276,11 @@ impl Cpu {
             }
         }
         self.delivering = Some(fault);
-        let r = self.interrupt(bus, fault.vector(), ret, true);
+        let event = match fault {
+            Fault::SoftwareInterrupt(_) => Event::Software,
+            f => Event::Exception(f.error_code()),
+        };
+        let r = self.interrupt(bus, fault.vector(), ret, event);
         let r = match r {
             Ok(()) => None,
             Err(f2) => self.raise(bus, f2, 0),

@@ -1,31 +1,40 @@
-//! Interrupt and exception delivery at an instruction boundary. Real mode and virtual-8086
-//! style vectoring through the IVT (SDM Vol. 3 20.1.4); protected-mode delivery through the
-//! IDT arrives with the protected-mode issue (#4).
+//! Interrupt and exception delivery at an instruction boundary: real-mode vectoring through
+//! the IVT (SDM Vol. 3 20.1.4) here, protected-mode delivery through the IDT in
+//! `protected.rs`.
 
 use crate::bus::Bus;
 use crate::cpu::Cpu;
 use crate::fault::Fault;
 use crate::state::{fl, Seg};
 
+/// What is being delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// INT n, INT3, INTO: checked against the gate's DPL.
+    Software,
+    /// A hardware interrupt from the interrupt controller.
+    External,
+    /// An exception, with its error code if it has one.
+    Exception(Option<u16>),
+}
+
 impl Cpu {
-    /// Vectors through `vector` with `ret` as the return EIP. `exception` tells an exception
-    /// (which may carry an error code) from INT n or an external interrupt.
+    /// Vectors through `vector` with `ret` as the return EIP.
     pub(crate) fn interrupt(
         &mut self,
         bus: &mut dyn Bus,
         vector: u8,
         ret: u32,
-        exception: bool,
+        event: Event,
     ) -> Result<(), Fault> {
         self.last_vector = Some(vector);
         self.state.halted = false;
         if self.state.protected() {
-            log::warn!("protected-mode interrupt {vector:#x} needs IDT support (issue #4)");
-            return Err(if exception && vector == 8 {
-                Fault::DoubleFault
-            } else {
-                Fault::GeneralProtection(((vector as u16) << 3) | 2)
-            });
+            let code = match event {
+                Event::Exception(code) => code,
+                _ => None,
+            };
+            return self.interrupt_pm(bus, vector, ret, code, event == Event::Software);
         }
         let entry = vector as u32 * 4;
         if entry + 3 > self.state.idtr.limit && self.model != crate::model::CpuModel::I8086 {

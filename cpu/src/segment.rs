@@ -1,6 +1,5 @@
 //! Loading segment registers (SDM Vol. 3 3.4.3). Real and virtual-8086 mode: base = selector
-//! * 16, the rest of the cache unchanged. Protected-mode descriptor loads with their checks
-//! arrive with the protected-mode issue (#4).
+//! * 16, the rest of the cache unchanged; protected mode reads descriptors (`protected.rs`).
 
 use crate::bus::Bus;
 use crate::cpu::Cpu;
@@ -11,17 +10,15 @@ impl Cpu {
     /// Loads `seg` with `selector` as MOV, POP, LDS and friends do.
     pub(crate) fn load_segment(
         &mut self,
-        _bus: &mut dyn Bus,
+        bus: &mut dyn Bus,
         seg: Seg,
         selector: u16,
     ) -> Result<(), Fault> {
         if self.state.protected() && !self.state.v86() {
-            log::warn!(
-                "protected-mode segment load of {selector:#x} needs descriptor tables (issue #4)"
-            );
-            return Err(Fault::GeneralProtection(selector & !3));
+            self.load_data_segment_pm(bus, seg, selector)?;
+        } else {
+            self.load_real_segment(seg, selector);
         }
-        self.load_real_segment(seg, selector);
         if seg == Seg::Ss {
             // MOV SS and POP SS hold off interrupts for one instruction.
             self.irq_shadow = self.state.icount + 1;
@@ -37,7 +34,7 @@ impl Cpu {
         offset: u32,
     ) -> Result<(), Fault> {
         if self.state.protected() && !self.state.v86() {
-            return self.load_segment(bus, Seg::Cs, selector);
+            return self.far_jump_pm(bus, selector, offset);
         }
         let limit = self.state.seg[Seg::Cs as usize].limit;
         if offset > limit && !self.quirks.segment_wrap {

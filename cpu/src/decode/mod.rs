@@ -323,6 +323,9 @@ impl Cpu {
                             return table::invalid(op.len);
                         }
                         (Loc::Sreg(s), 2)
+                    } else if r.is_cr() {
+                        op.imm2 = r as u32 - Register::CR0 as u32;
+                        (Loc::None, 4)
                     } else {
                         (Loc::None, 0)
                     }

@@ -257,6 +257,8 @@ pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
         }
     });
     match m {
+        M::Mov if instr.op0_register().is_cr() => system::mov_to_cr,
+        M::Mov if instr.op1_register().is_cr() => system::mov_from_cr,
         M::Mov if has_control_reg => UD,
         M::Mov if sreg_operand(instr, 0) => data::mov_to_sreg,
         M::Mov if sreg_operand(instr, 1) => data::mov_from_sreg,

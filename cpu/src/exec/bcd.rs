@@ -110,7 +110,8 @@ pub fn aam(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
         if cpu.model == CpuModel::I80286 {
             // The 286 leaves PF set and the other status flags clear before it faults
             // (SingleStepTests 80286 D4).
-            cpu.state.set_status(false, true, false, false, false, false);
+            cpu.state
+                .set_status(false, true, false, false, false, false);
         }
         return Err(Fault::DivideError);
     }

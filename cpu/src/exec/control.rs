@@ -9,6 +9,7 @@ use crate::cpu::Cpu;
 use crate::decode::Op;
 use crate::fault::Fault;
 use crate::flags::size_mask;
+use crate::interrupt::Event;
 use crate::state::reg::ECX;
 use crate::state::Seg;
 
@@ -157,14 +158,21 @@ pub fn call_far_mem(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 pub fn ret_far(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let s = op.osize;
     let off = cpu.peek(bus, 0, s)?;
-    let sel = cpu.peek(bus, s as u32, 2)?;
-    cpu.load_cs(bus, sel as u16, off & size_mask(s))?;
+    let sel = cpu.peek(bus, s as u32, 2)? as u16;
+    if cpu.state.protected() && !cpu.state.v86() && (sel & 3) as u8 != cpu.state.cpl {
+        log::warn!("RETF to another privilege level is not emulated yet (issue #4)");
+        return Err(Fault::GeneralProtection(sel & !3));
+    }
+    cpu.load_cs(bus, sel, off & size_mask(s))?;
     cpu.adjust_sp(2 * s as u32 + (op.imm & 0xFFFF));
     Ok(())
 }
 
 pub fn iret(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let s = op.osize;
+    if cpu.state.protected() && !cpu.state.v86() {
+        return cpu.iret_pm(bus, s);
+    }
     let off = cpu.peek(bus, 0, s)?;
     let sel = cpu.peek(bus, s as u32, 2)?;
     let flags = cpu.peek(bus, 2 * s as u32, s)?;
@@ -176,18 +184,18 @@ pub fn iret(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 
 pub fn int(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let ret = cpu.next_ip(op.len);
-    cpu.interrupt(bus, op.imm as u8, ret, false)
+    cpu.interrupt(bus, op.imm as u8, ret, Event::Software)
 }
 
 pub fn int3(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let ret = cpu.next_ip(op.len);
-    cpu.interrupt(bus, 3, ret, false)
+    cpu.interrupt(bus, 3, ret, Event::Software)
 }
 
 pub fn into(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     if cpu.state.of() {
         let ret = cpu.next_ip(op.len);
-        cpu.interrupt(bus, 4, ret, false)
+        cpu.interrupt(bus, 4, ret, Event::Software)
     } else {
         cpu.advance(op)
     }
@@ -196,7 +204,7 @@ pub fn into(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 /// ICEBP / INT1 (F1 on 386 and later): a debug trap.
 pub fn int1(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let ret = cpu.next_ip(op.len);
-    cpu.interrupt(bus, 1, ret, false)
+    cpu.interrupt(bus, 1, ret, Event::Exception(None))
 }
 
 pub fn bound(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {

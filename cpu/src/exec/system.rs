@@ -210,3 +210,45 @@ pub fn cache_control(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     require_cpl0(cpu)?;
     cpu.advance(op)
 }
+
+/// MOV from CR0, CR2, CR3 or CR4 (SDM Vol. 3 2.5).
+pub fn mov_from_cr(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
+    require_cpl0(cpu)?;
+    let v = match op.imm2 {
+        0 => cpu.state.cr0,
+        2 => cpu.state.cr2,
+        3 => cpu.state.cr3,
+        4 => cpu.state.cr4,
+        _ => return Err(Fault::InvalidOpcode),
+    };
+    if let Loc::Reg(r) = op.dst {
+        cpu.state.set_r32(r as usize, v);
+    }
+    cpu.advance(op)
+}
+
+/// MOV to CR0, CR2, CR3 or CR4. Paging (CR0.PG) arrives with issue #4 and is refused with
+/// #GP until then.
+pub fn mov_to_cr(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
+    require_cpl0(cpu)?;
+    let v = match op.src {
+        Loc::Reg(r) => cpu.state.r32(r as usize),
+        _ => 0,
+    };
+    match op.imm2 {
+        0 => {
+            if v & cr0::PG != 0 {
+                log::warn!("paging is not emulated yet (issue #4)");
+                return Err(Fault::GeneralProtection(0));
+            }
+            cpu.state.cr0 = v | cr0::ET;
+        }
+        2 => cpu.state.cr2 = v,
+        3 => cpu.state.cr3 = v,
+        4 => cpu.state.cr4 = v,
+        _ => return Err(Fault::InvalidOpcode),
+    }
+    cpu.flush_tlb();
+    cpu.exit_block = true;
+    cpu.advance(op)
+}

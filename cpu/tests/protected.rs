@@ -1,0 +1,186 @@
+//! Protected mode at one privilege level: descriptor loads from the GDT and interrupt
+//! delivery through IDT gates, with the frames and error codes of the Intel SDM Vol. 3
+//! (6.12 "Exception and interrupt handling", 6.13 "Error code").
+
+use std::rc::Rc;
+
+use amber_cpu::state::reg::*;
+use amber_cpu::state::{cr0, fl};
+use amber_cpu::{Cpu, CpuModel, Exit, FlatBus, GuestRam, Seg, SegmentCache};
+use iced_x86::code_asm::*;
+use iced_x86::BlockEncoderOptions;
+
+const GDT: u32 = 0x500;
+const IDT: u32 = 0x600;
+const CODE: u32 = 0x1000;
+
+fn descriptor(base: u32, limit: u32, access: u8, flags: u8) -> u64 {
+    (limit as u64 & 0xFFFF)
+        | ((base as u64 & 0xFF_FFFF) << 16)
+        | ((access as u64) << 40)
+        | (((limit as u64 >> 16) & 0xF) << 48)
+        | ((flags as u64 & 0xF) << 52)
+        | (((base as u64) >> 24) << 56)
+}
+
+fn gate(selector: u16, offset: u32, kind: u8) -> u64 {
+    (offset as u64 & 0xFFFF)
+        | ((selector as u64) << 16)
+        | ((0x80 | kind as u64) << 40)
+        | (((offset as u64) >> 16) << 48)
+}
+
+/// Builds a machine with a flat GDT (0x08 code, 0x10 data), an IDT whose vectors 0x00, 0x0D
+/// and 0x30 point at the first three labels `body` returns, and runs it until HLT. Returns
+/// the CPU and the address of the fourth label (a marker the test checks against).
+fn run(body: impl FnOnce(&mut CodeAssembler) -> Result<[CodeLabel; 4], IcedError>) -> (Cpu, u32) {
+    let mut a = CodeAssembler::new(32).unwrap();
+    let [l0, l1, l2, marker] = body(&mut a).unwrap();
+    let labels = [l0, l1, l2];
+    let result = a
+        .assemble_options(
+            CODE as u64,
+            BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS,
+        )
+        .unwrap();
+    let code = result.inner.code_buffer.clone();
+    let ram = Rc::new(GuestRam::new(1 << 20));
+    ram.write_slice(CODE as usize, &code);
+    let gdt = [
+        0,
+        descriptor(0, 0xF_FFFF, 0x9A, 0xC),
+        descriptor(0, 0xF_FFFF, 0x92, 0xC),
+    ];
+    for (i, d) in gdt.iter().enumerate() {
+        ram.write_slice(GDT as usize + 8 * i, &d.to_le_bytes());
+    }
+    for (vector, label) in [0x00usize, 0x0D, 0x30].iter().zip(labels) {
+        // Labels a test does not set leave their vector empty (not present).
+        if let Ok(at) = result.label_ip(&label) {
+            ram.write_slice(
+                IDT as usize + 8 * vector,
+                &gate(0x08, at as u32, 0xE).to_le_bytes(),
+            );
+        }
+    }
+    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
+    cpu.state.cr0 |= cr0::PE;
+    cpu.state.gdtr.base = GDT;
+    cpu.state.gdtr.limit = 8 * gdt.len() as u32 - 1;
+    cpu.state.idtr.base = IDT;
+    cpu.state.idtr.limit = 0x31 * 8 - 1;
+    for s in Seg::ALL {
+        cpu.state.seg[s as usize] =
+            SegmentCache::flat32(if s == Seg::Cs { 0x08 } else { 0x10 }, s == Seg::Cs);
+    }
+    cpu.state.eip = CODE as u64;
+    cpu.state.set_r32(ESP, 0x8000);
+    let mut bus = FlatBus { ram_len: ram.len() };
+    assert_eq!(cpu.run(&mut bus, 10_000), Exit::Halted);
+    let marker = result.label_ip(&marker).map_or(0, |ip| ip as u32);
+    (cpu, marker)
+}
+
+#[test]
+fn int_n_through_an_interrupt_gate_and_iret() {
+    let (cpu, after_int) = run(|a| {
+        let mut handler = a.create_label();
+        let mut after = a.create_label();
+        let unused = a.create_label();
+        a.mov(eax, 0x10u32)?;
+        a.mov(ds, ax)?;
+        a.sti()?;
+        a.int(0x30)?;
+        a.set_label(&mut after)?;
+        a.hlt()?;
+        a.set_label(&mut handler)?;
+        // The frame: EIP, CS, EFLAGS (IF still set in the image, clear in the handler).
+        a.mov(ebx, dword_ptr(esp))?;
+        a.mov(ecx, dword_ptr(esp + 4))?;
+        a.mov(edx, dword_ptr(esp + 8))?;
+        a.pushfd()?;
+        a.pop(esi)?;
+        a.iretd()?;
+        Ok([unused, unused, handler, after])
+    });
+    assert_eq!(
+        cpu.state.r32(EBX),
+        after_int,
+        "INT n pushes the address after it"
+    );
+    assert_eq!(cpu.state.r32(ECX), 0x08);
+    assert_ne!(cpu.state.r32(EDX) & fl::IF, 0);
+    assert_eq!(
+        cpu.state.r32(ESI) & fl::IF,
+        0,
+        "an interrupt gate clears IF"
+    );
+    assert_eq!(cpu.state.r32(ESP), 0x8000, "IRETD pops the frame");
+    assert_ne!(cpu.state.flags() & fl::IF, 0, "IRETD restores IF");
+}
+
+#[test]
+fn gp_fault_pushes_the_selector_as_error_code() {
+    let (cpu, faulting) = run(|a| {
+        let mut gp = a.create_label();
+        let mut load = a.create_label();
+        let unused = a.create_label();
+        a.mov(eax, 0x18u32)?; // past the GDT's limit
+        a.set_label(&mut load)?;
+        a.mov(ds, ax)?;
+        a.hlt()?;
+        a.set_label(&mut gp)?;
+        a.pop(ecx)?; // error code
+        a.mov(ebx, dword_ptr(esp))?; // return EIP
+        a.hlt()?;
+        Ok([unused, gp, unused, load])
+    });
+    assert_eq!(
+        cpu.state.r32(ECX),
+        0x18,
+        "#GP(selector) for a selector past the limit"
+    );
+    assert_eq!(
+        cpu.state.r32(EBX),
+        faulting,
+        "#GP is a fault: it returns to MOV DS"
+    );
+    assert_eq!(cpu.state.seg[Seg::Ds as usize].selector, 0x10);
+}
+
+#[test]
+fn divide_error_has_no_error_code() {
+    let (cpu, _) = run(|a| {
+        let mut de = a.create_label();
+        let unused = a.create_label();
+        a.xor(ecx, ecx)?;
+        a.mov(esi, esp)?;
+        a.div(ecx)?;
+        a.hlt()?;
+        a.set_label(&mut de)?;
+        a.mov(edi, esp)?;
+        a.hlt()?;
+        Ok([de, unused, unused, unused])
+    });
+    assert_eq!(
+        cpu.state.r32(ESI) - cpu.state.r32(EDI),
+        12,
+        "EIP, CS, EFLAGS and no error code"
+    );
+}
+
+#[test]
+fn loading_a_data_segment_reads_the_descriptor() {
+    let (cpu, _) = run(|a| {
+        let unused = a.create_label();
+        a.mov(eax, 0x10u32)?;
+        a.mov(es, ax)?;
+        a.hlt()?;
+        Ok([unused, unused, unused, unused])
+    });
+    let cache = cpu.state.seg[Seg::Es as usize];
+    assert_eq!((cache.base, cache.limit), (0, 0xFFFF_FFFF));
+    assert!(cache.big());
+    // The accessed bit is set in the descriptor (SDM Vol. 3 3.4.5.1).
+    assert_eq!(cpu.ram().get(GDT as usize + 16 + 5), Some(0x93));
+}
