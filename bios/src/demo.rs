@@ -42,7 +42,7 @@ fn build(texts: usize) -> Result<Vec<u8>, IcedError> {
     a.mov(ds, ax)?;
     a.mov(es, ax)?;
     a.mov(ss, ax)?;
-    a.mov(sp, LOAD_ADDRESS as u32)?;
+    a.mov(sp, LOAD_ADDRESS)?;
     a.cld()?;
     a.mov(si, greeting)?;
     a.call(print_string)?;

@@ -12,6 +12,8 @@ use crate::decode::Op;
 pub struct Block {
     pub phys: u32,
     pub mode: u32,
+    /// The cache's epoch when the block was decoded; `flush` starts a new epoch.
+    pub epoch: u32,
     /// (physical page, generation) of each page the block's bytes come from.
     pub pages: [(u32, u32); 2],
     pub ops: Vec<Op>,
@@ -23,6 +25,7 @@ const HAS_CODE: u32 = 1;
 
 pub struct BlockCache {
     slots: Vec<Option<Rc<Block>>>,
+    epoch: u32,
     /// Generation per physical 4 KiB page (32-bit physical space).
     page_gen: Vec<u32>,
 }
@@ -31,6 +34,7 @@ impl Default for BlockCache {
     fn default() -> Self {
         BlockCache {
             slots: vec![None; SLOTS],
+            epoch: 0,
             page_gen: vec![0; 1 << 20],
         }
     }
@@ -48,11 +52,13 @@ impl BlockCache {
         let b = self.slots[Self::slot(phys, mode)].as_ref()?;
         let valid = b.phys == phys
             && b.mode == mode
+            && b.epoch == self.epoch
             && b.pages.iter().all(|&(p, g)| self.page_gen[p as usize] == g);
         valid.then_some(b)
     }
 
-    pub fn insert(&mut self, block: Block) -> Rc<Block> {
+    pub fn insert(&mut self, mut block: Block) -> Rc<Block> {
+        block.epoch = self.epoch;
         let b = Rc::new(block);
         self.slots[Self::slot(b.phys, b.mode)] = Some(b.clone());
         b
@@ -77,11 +83,12 @@ impl BlockCache {
         *g = (*g + 2) & !HAS_CODE;
     }
 
-    /// Drops every block.
+    /// Drops every block: they belong to an older epoch from now on.
     pub fn flush(&mut self) {
-        self.slots.fill(None);
-        for g in self.page_gen.iter_mut() {
-            *g = (*g + 2) & !HAS_CODE;
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            // After 2^32 flushes old blocks could look current again: clear them for real.
+            self.slots.fill(None);
         }
     }
 }

@@ -23,7 +23,7 @@ pub fn sign_bit(size: u8) -> u32 {
 /// PF: set when the low byte of `v` has an even number of ones.
 #[inline(always)]
 pub fn parity(v: u32) -> bool {
-    (v as u8).count_ones() % 2 == 0
+    (v as u8).count_ones().is_multiple_of(2)
 }
 
 impl CpuState {
@@ -142,12 +142,12 @@ impl CpuState {
     pub fn set_status(&mut self, cf: bool, pf: bool, af: bool, zf: bool, sf: bool, of: bool) {
         self.lazy.op = FlagOp::None;
         self.eflags = (self.eflags & !fl::ARITH)
-            | cf as u32 * fl::CF
-            | pf as u32 * fl::PF
-            | af as u32 * fl::AF
-            | zf as u32 * fl::ZF
-            | sf as u32 * fl::SF
-            | of as u32 * fl::OF;
+            | (cf as u32 * fl::CF)
+            | (pf as u32 * fl::PF)
+            | (af as u32 * fl::AF)
+            | (zf as u32 * fl::ZF)
+            | (sf as u32 * fl::SF)
+            | (of as u32 * fl::OF);
     }
 
     /// Sets SF, ZF and PF from `res` and the other three flags explicitly.

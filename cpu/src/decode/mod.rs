@@ -182,6 +182,7 @@ impl Cpu {
             return Ok(Rc::new(Block {
                 phys,
                 mode,
+                epoch: u32::MAX,
                 pages,
                 ops,
             }));
@@ -196,6 +197,7 @@ impl Cpu {
         Ok(self.blocks.insert(Block {
             phys,
             mode,
+            epoch: 0,
             pages,
             ops,
         }))

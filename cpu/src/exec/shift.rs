@@ -26,7 +26,7 @@ fn operands(
 fn set_cf_of(cpu: &mut Cpu, cf: bool, of: bool) {
     cpu.state.materialize_flags();
     let f = &mut cpu.state.eflags;
-    *f = (*f & !(fl::CF | fl::OF)) | cf as u32 * fl::CF | of as u32 * fl::OF;
+    *f = (*f & !(fl::CF | fl::OF)) | (cf as u32 * fl::CF) | (of as u32 * fl::OF);
 }
 
 fn bits(size: u8) -> u32 {
