@@ -44,6 +44,8 @@ pub struct Cpu {
     pub last_vector: Option<u8>,
     /// Blocks decoded since creation (a loop should be decoded once).
     pub blocks_decoded: u64,
+    /// Log every instruction (see `trace.rs`).
+    pub trace: bool,
     /// Nesting of exception delivery, for double and triple faults.
     delivering: Option<Fault>,
 }
@@ -65,6 +67,7 @@ impl Cpu {
             irq_shadow: 0,
             last_vector: None,
             blocks_decoded: 0,
+            trace: crate::trace::enabled(),
             delivering: None,
         };
         cpu.reset();
@@ -192,8 +195,9 @@ impl Cpu {
                     continue;
                 }
             };
-            if self.state.eflags & fl::TF != 0 {
-                if let Some(exit) = self.single_step(bus, &block) {
+            let single_step = self.state.eflags & fl::TF != 0;
+            if single_step || self.trace {
+                if let Some(exit) = self.one_instruction(bus, &block, single_step) {
                     return exit;
                 }
                 continue;
@@ -216,16 +220,22 @@ impl Cpu {
         Exit::Limit
     }
 
-    /// Runs the first instruction of `block` with TF set, then takes the single-step trap
-    /// (SDM Vol. 3 17.3.1.4).
+    /// Runs the first instruction of `block` alone, for the trace or, with `trap`, as a
+    /// single step that ends in the debug trap (SDM Vol. 3 17.3.1.4).
     #[cold]
-    fn single_step(&mut self, bus: &mut dyn Bus, block: &Block) -> Option<Exit> {
+    fn one_instruction(&mut self, bus: &mut dyn Bus, block: &Block, trap: bool) -> Option<Exit> {
+        if self.trace {
+            self.trace_instruction(bus);
+        }
         let op = &block.ops[0];
         if let Err(f) = (op.exec)(self, bus, op) {
             return self.raise(bus, f, op.len);
         }
         self.state.icount += 1;
         self.exit_block = false;
+        if !trap {
+            return None;
+        }
         match self.interrupt(bus, 1, self.state.eip32(), Event::Exception(None)) {
             Ok(()) => None,
             Err(f) => self.raise(bus, f, 0),

@@ -18,6 +18,7 @@ mod protected;
 mod segment;
 pub mod state;
 pub mod tlb;
+pub mod trace;
 
 pub use bus::{Bus, BusAction, FlatBus, GuestRam, PhysPage};
 pub use cpu::{Cpu, Exit};
