@@ -22,7 +22,10 @@ impl IrqLines {
     /// A handle a device keeps to drive line `n`.
     pub fn line(self: &Rc<Self>, n: u8) -> IrqLine {
         assert!(n < Self::COUNT, "IRQ line {n} does not exist");
-        IrqLine { lines: self.clone(), n }
+        IrqLine {
+            lines: self.clone(),
+            n,
+        }
     }
 
     /// Current levels, one bit per line.
