@@ -75,7 +75,10 @@ fn measure(name: &str, cpu: &mut Cpu, bus: &mut FlatBus, insns: u64) {
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(exit, Exit::Limit, "{name}: the loop stopped early");
     let n = cpu.state.icount - start_count;
-    println!("{name:<24} {n:>11} instructions {secs:>7.3} s {:>8.1} MIPS", n as f64 / secs / 1e6);
+    println!(
+        "{name:<24} {n:>11} instructions {secs:>7.3} s {:>8.1} MIPS",
+        n as f64 / secs / 1e6
+    );
 }
 
 fn main() {

@@ -1,106 +1,146 @@
 //! The `amber` command line (DESIGN.md "Who uses it").
 //!
-//! With no arguments amber runs its built-in demo guest, so a new user sees it work without
-//! any files. Disk images, kernels and the window arrive with issues #3, #6 and #7.
+//! `amber` alone runs the built-in demo guest, so a new user sees it work without any files.
+//! `amber run --headless --kernel FILE` boots a Multiboot kernel with serial output on stdout
+//! and the guest's exit code as amber's, the way test suites run under QEMU.
+
+mod cli;
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use amber_cpu::{CpuModel, Exit};
-use amber_machine::Machine;
-use clap::{Parser, Subcommand, ValueEnum};
+use amber_cpu::Exit;
+use amber_machine::{Machine, MachineConfig, Module, Outcome, RunLimits, Sink};
+use clap::Parser;
 
-#[derive(Parser)]
-#[command(name = "amber", version, about = "A full-system x86 PC emulator")]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
+use cli::{Cli, Command, DemoArgs, RunArgs};
+
+/// Exit codes of amber itself; a guest's isa-debug-exit status is always odd, these are even.
+mod code {
+    pub const HOST_ERROR: u8 = 2;
+    pub const RESET: u8 = 118;
+    pub const DEAD_HALT: u8 = 120;
+    pub const TRIPLE_FAULT: u8 = 122;
+    pub const TIMEOUT: u8 = 124;
 }
 
-#[derive(Subcommand)]
-enum Command {
-    /// Run the built-in demo guest (the default).
-    Demo(DemoArgs),
-}
-
-#[derive(clap::Args, Default)]
-struct DemoArgs {
-    /// Processor model to emulate.
-    #[arg(long, value_enum, default_value_t = Model::P6)]
-    cpu: Model,
-    /// Print the instruction count and guest MIPS when the guest stops.
-    #[arg(long)]
-    stats: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum, Default)]
-enum Model {
-    #[value(name = "8086")]
-    I8086,
-    #[value(name = "80286")]
-    I80286,
-    #[value(name = "80386")]
-    I80386,
-    #[value(name = "80486")]
-    I80486,
-    Pentium,
-    #[default]
-    P6,
-}
-
-impl From<Model> for CpuModel {
-    fn from(m: Model) -> CpuModel {
-        match m {
-            Model::I8086 => CpuModel::I8086,
-            Model::I80286 => CpuModel::I80286,
-            Model::I80386 => CpuModel::I80386,
-            Model::I80486 => CpuModel::I80486,
-            Model::Pentium => CpuModel::Pentium,
-            Model::P6 => CpuModel::P6,
-        }
-    }
-}
-
-/// Exit code when the guest does not stop within its instruction budget.
-const EXIT_TIMEOUT: u8 = 124;
-/// Exit code when the processor shut down (triple fault).
-const EXIT_TRIPLE_FAULT: u8 = 125;
 /// The demo finishes in well under this many instructions.
 const DEMO_BUDGET: u64 = 10_000_000;
 
 fn main() -> ExitCode {
     env_logger::init();
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Demo(DemoArgs::default())) {
+    let result = match cli.command.unwrap_or(Command::Demo(DemoArgs::default())) {
         Command::Demo(args) => demo(args),
-    }
+        Command::Run(args) => run(args),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("amber: {e}");
+        ExitCode::from(code::HOST_ERROR)
+    })
 }
 
-fn demo(args: DemoArgs) -> ExitCode {
-    let mut m = Machine::new(args.cpu.into(), 1 << 20, Box::new(std::io::stdout()));
-    let program = amber_bios::demo::program();
-    m.load(amber_bios::demo::LOAD_ADDRESS, &program);
+fn demo(args: DemoArgs) -> Result<ExitCode, String> {
+    let config = MachineConfig {
+        cpu: args.cpu.into(),
+        serial: Sink::None,
+        ..MachineConfig::default()
+    };
+    let mut m = Machine::new(config)?;
+    m.load(amber_bios::demo::LOAD_ADDRESS, &amber_bios::demo::program());
     m.start_real_mode(amber_bios::demo::LOAD_ADDRESS as u16);
     let start = Instant::now();
-    let exit = m.run(DEMO_BUDGET);
-    let secs = start.elapsed().as_secs_f64();
+    let exit = m.cpu.run(&mut m.board, DEMO_BUDGET);
+    m.board.debugcon.flush();
     if args.stats {
-        let n = m.cpu.state.icount;
-        eprintln!(
-            "{n} instructions in {secs:.3} s ({:.1} MIPS)",
-            n as f64 / secs / 1e6
-        );
+        print_stats(&m, start);
     }
-    match exit {
-        Exit::Halted => ExitCode::SUCCESS,
+    Ok(match exit {
+        Exit::Halted | Exit::Board => ExitCode::SUCCESS,
         Exit::Limit => {
             eprintln!("amber: the demo did not finish within {DEMO_BUDGET} instructions");
-            ExitCode::from(EXIT_TIMEOUT)
+            ExitCode::from(code::TIMEOUT)
         }
         Exit::TripleFault(f) => {
             eprintln!("amber: triple fault ({f})");
-            ExitCode::from(EXIT_TRIPLE_FAULT)
+            ExitCode::from(code::TRIPLE_FAULT)
         }
-        Exit::Board => ExitCode::SUCCESS,
+    })
+}
+
+fn read(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn run(args: RunArgs) -> Result<ExitCode, String> {
+    let config = MachineConfig {
+        cpu: args.cpu.into(),
+        ram_size: args.memory,
+        serial: args.serial.clone(),
+        debugcon: args.debugcon.clone(),
+        rtc_start: args.rtc.start(),
+        ..MachineConfig::default()
+    };
+    let mut m = Machine::new(config)?;
+    let kernel = read(&args.kernel)?;
+    let mut modules = Vec::new();
+    for spec in args
+        .initrd
+        .iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.is_empty())
+    {
+        // QEMU's syntax: "file arguments", the arguments becoming the module's command line.
+        let path = spec.split(' ').next().unwrap_or(spec);
+        modules.push(Module {
+            data: read(path.as_ref())?,
+            cmdline: spec.to_string(),
+        });
     }
+    m.boot_multiboot(&kernel, &args.append, &modules)
+        .map_err(|e| format!("{}: {e}", args.kernel.display()))?;
+    let start = Instant::now();
+    let outcome = m.run(RunLimits {
+        timeout: args.timeout,
+    });
+    m.board.debugcon.flush();
+    if args.stats {
+        print_stats(&m, start);
+    }
+    let post = m
+        .last_post_code()
+        .map(|c| format!(" (last POST code {c:#04x})"))
+        .unwrap_or_default();
+    Ok(match outcome {
+        Outcome::GuestExit(status) => ExitCode::from(status as u8),
+        Outcome::Timeout => {
+            eprintln!(
+                "amber: timeout: the guest ran for {:?}{post}",
+                args.timeout.unwrap_or_default()
+            );
+            ExitCode::from(code::TIMEOUT)
+        }
+        Outcome::TripleFault(f) => {
+            eprintln!("amber: triple fault: the processor shut down after {f}{post}");
+            ExitCode::from(code::TRIPLE_FAULT)
+        }
+        Outcome::DeadHalt => {
+            eprintln!("amber: the guest halted with interrupts disabled{post}");
+            ExitCode::from(code::DEAD_HALT)
+        }
+        Outcome::Reset => {
+            eprintln!("amber: the guest asked for a reset{post}");
+            ExitCode::from(code::RESET)
+        }
+    })
+}
+
+fn print_stats(m: &Machine, start: Instant) {
+    let secs = start.elapsed().as_secs_f64();
+    let n = m.cpu.state.icount;
+    eprintln!(
+        "amber: {n} instructions, {:.3} s virtual, {secs:.3} s host, {:.1} MIPS",
+        m.now() as f64 / 1e9,
+        n as f64 / secs / 1e6
+    );
 }

@@ -6,10 +6,28 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const KERNELS: &[&str] = &["serial", "pit_irq", "rtc", "cpuid", "pci", "fw_cfg", "exit_code"];
+const KERNELS: &[&str] = &[
+    "serial",
+    "pit_irq",
+    "rtc",
+    "cpuid",
+    "pci",
+    "fw_cfg",
+    "exit_code",
+];
 const CFLAGS: &[&str] = &[
-    "-m32", "-ffreestanding", "-fno-pic", "-fno-pie", "-O2", "-Wall", "-Wextra", "-Werror",
-    "-fno-stack-protector", "-mno-sse", "-mno-mmx", "-c",
+    "-m32",
+    "-ffreestanding",
+    "-fno-pic",
+    "-fno-pie",
+    "-O2",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-fno-stack-protector",
+    "-mno-sse",
+    "-mno-mmx",
+    "-c",
 ];
 
 fn guests_dir() -> PathBuf {
@@ -17,7 +35,10 @@ fn guests_dir() -> PathBuf {
 }
 
 fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// True when every tool is present; otherwise says which is missing (and fails under CI).
@@ -27,7 +48,10 @@ fn tools_present(tools: &[&str]) -> bool {
         return true;
     }
     let msg = format!("guest kernels: {} not installed", missing.join(", "));
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg} (required under CI)");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{msg} (required under CI)"
+    );
     eprintln!("{msg}; skipping");
     false
 }
@@ -38,23 +62,47 @@ fn run(cmd: &mut Command) -> Output {
 
 fn check(cmd: &mut Command) {
     let out = run(cmd);
-    assert!(out.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Builds every kernel into directory `tag` (one per test, as tests run in parallel) and
 /// returns the ELF paths.
 fn build(tag: &str) -> Vec<(&'static str, PathBuf)> {
     let src = guests_dir();
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests").join(tag);
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("guests")
+        .join(tag);
     std::fs::create_dir_all(&out).unwrap();
-    check(Command::new("gcc").args(CFLAGS).arg(src.join("runtime.c")).arg("-o").arg(out.join("runtime.o")));
-    check(Command::new("gcc").args(["-m32", "-c"]).arg(src.join("boot.S")).arg("-o").arg(out.join("boot.o")));
+    check(
+        Command::new("gcc")
+            .args(CFLAGS)
+            .arg(src.join("runtime.c"))
+            .arg("-o")
+            .arg(out.join("runtime.o")),
+    );
+    check(
+        Command::new("gcc")
+            .args(["-m32", "-c"])
+            .arg(src.join("boot.S"))
+            .arg("-o")
+            .arg(out.join("boot.o")),
+    );
     KERNELS
         .iter()
         .map(|k| {
             let obj = out.join(format!("{k}.o"));
             let elf = out.join(format!("{k}.elf"));
-            check(Command::new("gcc").args(CFLAGS).arg(src.join(format!("{k}.c"))).arg("-o").arg(&obj));
+            check(
+                Command::new("gcc")
+                    .args(CFLAGS)
+                    .arg(src.join(format!("{k}.c")))
+                    .arg("-o")
+                    .arg(&obj),
+            );
             check(
                 Command::new("ld")
                     .args(["-m", "elf_i386", "--no-warn-rwx-segments", "-T"])
@@ -79,9 +127,23 @@ fn amber(elf: &Path, extra: &[&str]) -> Output {
 
 fn qemu(elf: &Path) -> Output {
     run(Command::new("qemu-system-i386")
-        .args(["-M", "pc", "-cpu", "pentium2", "-m", "128", "-nodefaults", "-vga", "none"])
+        .args([
+            "-M",
+            "pc",
+            "-cpu",
+            "pentium2",
+            "-m",
+            "128",
+            "-nodefaults",
+            "-vga",
+            "none",
+        ])
         .args(["-display", "none", "-no-reboot", "-serial", "stdio"])
-        .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel"])
+        .args([
+            "-device",
+            "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-kernel",
+        ])
         .arg(elf))
 }
 
@@ -94,8 +156,15 @@ fn guest_kernels_match_qemu() {
     for (name, elf) in build("qemu") {
         let ours = amber(&elf, &[]);
         let theirs = qemu(&elf);
-        let (a, q) = (String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout));
-        println!("== {name}: amber {:?}, qemu {:?}\n{a}", ours.status.code(), theirs.status.code());
+        let (a, q) = (
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&theirs.stdout),
+        );
+        println!(
+            "== {name}: amber {:?}, qemu {:?}\n{a}",
+            ours.status.code(),
+            theirs.status.code()
+        );
         assert!(!q.trim().is_empty(), "{name}: QEMU printed nothing");
         if a != q || ours.status.code() != theirs.status.code() {
             failures.push(format!(
@@ -114,15 +183,31 @@ fn headless_runs_are_deterministic() {
     if !tools_present(&["gcc", "ld"]) {
         return;
     }
-    for (name, elf) in build("determinism").into_iter().filter(|(n, _)| ["pit_irq", "rtc"].contains(n)) {
+    for (name, elf) in build("determinism")
+        .into_iter()
+        .filter(|(n, _)| ["pit_irq", "rtc"].contains(n))
+    {
         let first = amber(&elf, &["--stats"]);
         let second = amber(&elf, &["--stats"]);
-        assert_eq!(first.stdout, second.stdout, "{name}: output differs between runs");
+        assert_eq!(
+            first.stdout, second.stdout,
+            "{name}: output differs between runs"
+        );
         let count = |o: &Output| {
             let err = String::from_utf8_lossy(&o.stderr).to_string();
-            err.split_whitespace().nth(1).map(str::to_string).unwrap_or(err)
+            err.split_whitespace()
+                .nth(1)
+                .map(str::to_string)
+                .unwrap_or(err)
         };
-        assert_eq!(count(&first), count(&second), "{name}: instruction counts differ");
-        assert!(count(&first).parse::<u64>().is_ok_and(|n| n > 1000), "{name}: no instruction count");
+        assert_eq!(
+            count(&first),
+            count(&second),
+            "{name}: instruction counts differ"
+        );
+        assert!(
+            count(&first).parse::<u64>().is_ok_and(|n| n > 1000),
+            "{name}: no instruction count"
+        );
     }
 }

@@ -1,44 +1,191 @@
-//! The board as the CPU's `Bus`: RAM over the whole physical range it covers, and the debug
-//! console (QEMU's isa-debugcon at port E9: writes print, reads return E9). Other ports read
-//! as all ones and ignore writes, as an ISA bus with nothing on it does.
+//! The board as the CPU's `Bus`: the memory map, the port bus and the devices on it, the
+//! interrupt lines into the PIC pair, and the virtual clock that stamps every access.
 
-use std::io::Write;
 use std::rc::Rc;
 
-use amber_cpu::bus::{ones, PAGE_SIZE};
+use amber_cpu::bus::ones;
 use amber_cpu::{Bus, BusAction, GuestRam, PhysPage};
+use amber_devices::a20::A20Gate;
+use amber_devices::debug_exit::DebugExit;
+use amber_devices::debugcon::DebugCon;
+use amber_devices::fw_cfg::FwCfg;
+use amber_devices::pci::PciBus;
+use amber_devices::pic::Pic8259Pair;
+use amber_devices::pit::Pit8254;
+use amber_devices::post::PostPort;
+use amber_devices::rtc::Rtc146818;
+use amber_devices::uart::Uart16550;
+use amber_devices::{IrqLines, Nanos, PortIo, Timed};
 
-pub const DEBUGCON_PORT: u16 = 0xE9;
+use crate::clock::Clock;
+use crate::config::MachineConfig;
+use crate::memory_map::MemoryMap;
+use crate::ports::{DeviceId, PortMap};
+
+/// Devices with events on the virtual clock, in `Board::deadlines` order.
+const TIMED: [DeviceId; 4] = [DeviceId::Pit, DeviceId::Rtc, DeviceId::Com1, DeviceId::Com2];
 
 pub struct Board {
-    ram: Rc<GuestRam>,
-    debugcon: Box<dyn Write>,
+    pub ram: Rc<GuestRam>,
+    pub map: MemoryMap,
+    pub clock: Clock,
+    ports: PortMap,
+    pub lines: Rc<IrqLines>,
+    pub pic: Pic8259Pair,
+    pub pit: Pit8254,
+    pub rtc: Rtc146818,
+    pub com1: Uart16550,
+    pub com2: Uart16550,
+    pub post: PostPort,
+    pub a20: A20Gate,
+    pub debugcon: DebugCon,
+    pub debug_exit: DebugExit,
+    pub fw_cfg: FwCfg,
+    pub pci: PciBus,
+    /// Next event of each device in `TIMED`.
+    deadlines: [Option<Nanos>; TIMED.len()],
+    /// A reset asked for through the PIIX3 reset control register (0xCF9).
+    reset_requested: bool,
 }
 
 impl Board {
-    pub fn new(ram: Rc<GuestRam>, debugcon: Box<dyn Write>) -> Board {
-        Board { ram, debugcon }
+    pub fn new(config: MachineConfig, ram: Rc<GuestRam>, map: MemoryMap) -> Result<Board, String> {
+        let lines = IrqLines::new();
+        let mut rtc = Rtc146818::new(lines.line(8), config.rtc_start);
+        rtc.set_memory_size(map.ram_size() as u64);
+        let mut fw_cfg = FwCfg::new();
+        fw_cfg.set_ram_size(map.ram_size() as u64);
+        fw_cfg.set_cpu_count(1);
+        // QEMU's etc/e820 (address, length, type): the RAM below 4 GiB as one entry.
+        let mut e820 = Vec::new();
+        e820.extend_from_slice(&0u64.to_le_bytes());
+        e820.extend_from_slice(&(map.ram_size() as u64).to_le_bytes());
+        e820.extend_from_slice(&1u32.to_le_bytes());
+        fw_cfg.add_file("etc/e820", e820);
+        let mut board = Board {
+            ram,
+            map,
+            clock: Clock::new(config.ns_per_insn),
+            ports: PortMap::default(),
+            pic: Pic8259Pair::new(lines.clone()),
+            pit: Pit8254::new(lines.line(0)),
+            rtc,
+            com1: Uart16550::new(0x3F8, lines.line(4), config.serial.backend()?),
+            com2: Uart16550::new(0x2F8, lines.line(3), crate::config::Sink::None.backend()?),
+            post: PostPort::default(),
+            a20: A20Gate::default(),
+            debugcon: DebugCon::new(config.debugcon.writer()?),
+            debug_exit: DebugExit::default(),
+            fw_cfg,
+            pci: PciBus::new(),
+            lines,
+            deadlines: [None; TIMED.len()],
+            reset_requested: false,
+        };
+        board.claim_ports()?;
+        Ok(board)
     }
 
-    /// Flushes the debug console's output.
-    pub fn flush(&mut self) {
-        if let Err(e) = self.debugcon.flush() {
-            log::warn!("debug console: {e}");
+    fn claim_ports(&mut self) -> Result<(), String> {
+        let p = &mut self.ports;
+        p.claim_all(DeviceId::Pic, amber_devices::pic::PORTS)?;
+        p.claim_all(DeviceId::Pit, amber_devices::pit::PORTS)?;
+        p.claim_all(DeviceId::Rtc, amber_devices::rtc::PORTS)?;
+        p.claim(DeviceId::Com1, 0x3F8, 8)?;
+        p.claim(DeviceId::Com2, 0x2F8, 8)?;
+        p.claim_all(DeviceId::Post, amber_devices::post::PORTS)?;
+        p.claim_all(DeviceId::A20, amber_devices::a20::PORTS)?;
+        p.claim_all(DeviceId::DebugCon, amber_devices::debugcon::PORTS)?;
+        p.claim_all(DeviceId::DebugExit, amber_devices::debug_exit::PORTS)?;
+        p.claim_all(DeviceId::FwCfg, amber_devices::fw_cfg::PORTS)?;
+        p.claim_all(DeviceId::Pci, amber_devices::pci::PORTS)
+    }
+
+    /// Whether the guest asked for a reset (port 0x92 bit 0, or 0xCF9); clears the request.
+    pub fn take_reset_request(&mut self) -> bool {
+        self.a20.take_reset_request() | std::mem::take(&mut self.reset_requested)
+    }
+
+    /// Returns every device to its power-on state.
+    pub fn reset(&mut self) {
+        self.pic.reset();
+        self.pit.reset();
+        self.rtc.reset();
+        self.com1.reset();
+        self.com2.reset();
+        self.a20.reset();
+        self.pci.reset();
+        self.fw_cfg.reset();
+        self.debug_exit.reset();
+        self.deadlines = [None; TIMED.len()];
+    }
+
+    /// The device answering at a port, as a `PortIo`.
+    fn device(&mut self, id: DeviceId) -> Option<&mut dyn PortIo> {
+        Some(match id {
+            DeviceId::None => return None,
+            DeviceId::Pic => &mut self.pic,
+            DeviceId::Pit => &mut self.pit,
+            DeviceId::Rtc => &mut self.rtc,
+            DeviceId::Com1 => &mut self.com1,
+            DeviceId::Com2 => &mut self.com2,
+            DeviceId::Post => &mut self.post,
+            DeviceId::A20 => &mut self.a20,
+            DeviceId::DebugCon => &mut self.debugcon,
+            DeviceId::DebugExit => &mut self.debug_exit,
+            DeviceId::FwCfg => &mut self.fw_cfg,
+            DeviceId::Pci => &mut self.pci,
+        })
+    }
+
+    fn timed(&mut self, id: DeviceId) -> Option<&mut dyn Timed> {
+        Some(match id {
+            DeviceId::Pit => &mut self.pit,
+            DeviceId::Rtc => &mut self.rtc,
+            DeviceId::Com1 => &mut self.com1,
+            DeviceId::Com2 => &mut self.com2,
+            _ => return None,
+        })
+    }
+
+    /// Runs the timed devices up to `now` and records their next deadlines.
+    pub fn advance(&mut self, now: Nanos) {
+        for (i, id) in TIMED.into_iter().enumerate() {
+            if self.deadlines[i].is_some_and(|d| d <= now) || self.deadlines[i].is_none() {
+                self.deadlines[i] = self.timed(id).and_then(|d| d.advance(now));
+            }
+        }
+    }
+
+    /// The earliest device event.
+    pub fn next_deadline(&self) -> Option<Nanos> {
+        self.deadlines.iter().flatten().copied().min()
+    }
+
+    /// After a port access a timed device may have a new deadline.
+    fn refresh_deadline(&mut self, id: DeviceId, now: Nanos) {
+        if let Some(i) = TIMED.iter().position(|&t| t == id) {
+            self.deadlines[i] = self.timed(id).and_then(|d| d.advance(now));
+        }
+    }
+
+    /// Whether the board needs the run loop's attention after a write to `id`.
+    fn wants_stop(&mut self, id: DeviceId) -> bool {
+        match id {
+            DeviceId::DebugExit => self.debug_exit.exit_code().is_some(),
+            DeviceId::A20 => true,
+            DeviceId::Pci => {
+                self.reset_requested |= self.pci.take_reset_request();
+                self.reset_requested
+            }
+            _ => false,
         }
     }
 }
 
 impl Bus for Board {
     fn phys_page(&mut self, paddr: u32) -> PhysPage {
-        let page = paddr & !(PAGE_SIZE - 1);
-        if (page as usize) < self.ram.len() {
-            PhysPage::Ram {
-                offset: page,
-                writable: true,
-            }
-        } else {
-            PhysPage::Mmio
-        }
+        self.map.page(paddr)
     }
 
     fn mmio_read(&mut self, _paddr: u32, size: u8, _icount: u64) -> u32 {
@@ -49,20 +196,36 @@ impl Bus for Board {
         BusAction::Continue
     }
 
-    fn io_read(&mut self, port: u16, size: u8, _icount: u64) -> u32 {
-        if port == DEBUGCON_PORT {
-            DEBUGCON_PORT as u32
+    fn io_read(&mut self, port: u16, size: u8, icount: u64) -> u32 {
+        let now = self.clock.now(icount);
+        let id = self.ports.owner(port);
+        let v = match self.device(id) {
+            Some(d) => d.read(now, port, size),
+            None => ones(size),
+        };
+        self.refresh_deadline(id, now);
+        v
+    }
+
+    fn io_write(&mut self, port: u16, size: u8, value: u32, icount: u64) -> BusAction {
+        let now = self.clock.now(icount);
+        let id = self.ports.owner(port);
+        if let Some(d) = self.device(id) {
+            d.write(now, port, size, value);
+        }
+        self.refresh_deadline(id, now);
+        if self.wants_stop(id) {
+            BusAction::Stop
         } else {
-            ones(size)
+            BusAction::Continue
         }
     }
 
-    fn io_write(&mut self, port: u16, _size: u8, value: u32, _icount: u64) -> BusAction {
-        if port == DEBUGCON_PORT {
-            if let Err(e) = self.debugcon.write_all(&[value as u8]) {
-                log::warn!("debug console: {e}");
-            }
-        }
-        BusAction::Continue
+    fn interrupt_pending(&mut self, _icount: u64) -> bool {
+        self.pic.intr()
+    }
+
+    fn acknowledge_interrupt(&mut self, _icount: u64) -> u8 {
+        self.pic.acknowledge()
     }
 }

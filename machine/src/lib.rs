@@ -1,17 +1,50 @@
-//! amber-machine: the PC board (DESIGN.md "Time, interrupts and determinism").
-//!
-//! Today the board is RAM and the debug console at port E9, enough to run the built-in demo
-//! and bare real-mode programs. The memory map, port bus, IRQ wiring, virtual clock and
-//! devices arrive with issue #3.
+//! amber-machine: the PC board (DESIGN.md "Time, interrupts and determinism"): the memory
+//! map, the port bus and its devices, interrupt wiring, the virtual clock, and the run loop
+//! that executes the CPU until the next device event and then delivers it.
 
 mod board;
+mod clock;
+pub mod config;
+pub mod memory_map;
+pub mod multiboot;
+mod ports;
 
 pub use board::Board;
+pub use config::{MachineConfig, Sink};
+pub use multiboot::{Module, MultibootError};
 
-use std::io::Write;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
-use amber_cpu::{Cpu, CpuModel, Exit, GuestRam, Seg};
+use amber_cpu::state::fl;
+use amber_cpu::{Cpu, Exit, Fault, GuestRam, Seg};
+
+use memory_map::{MemoryMap, MAX_RAM};
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The guest wrote to isa-debug-exit: the status is `(value << 1) | 1`, as in QEMU.
+    GuestExit(i32),
+    /// The wall-clock timeout passed.
+    Timeout,
+    /// The processor shut down; the run's last exception.
+    TripleFault(Fault),
+    /// HLT with interrupts disabled: nothing can wake the processor.
+    DeadHalt,
+    /// The guest asked for a reset (port 92h bit 0 or the PIIX3 reset register at CF9h).
+    Reset,
+}
+
+/// Limits on a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunLimits {
+    /// Wall-clock time.
+    pub timeout: Option<Duration>,
+}
+
+/// Instructions the CPU runs before the loop looks at the clock and the timeout again.
+const SLICE: u64 = 1 << 20;
 
 /// A PC: a processor on a board.
 pub struct Machine {
@@ -20,18 +53,24 @@ pub struct Machine {
 }
 
 impl Machine {
-    /// A machine with `ram_size` bytes of RAM whose debug console writes to `debugcon`.
-    pub fn new(model: CpuModel, ram_size: usize, debugcon: Box<dyn Write>) -> Machine {
-        let ram = Rc::new(GuestRam::new(ram_size));
-        Machine {
-            cpu: Cpu::new(model, ram.clone()),
-            board: Board::new(ram, debugcon),
+    pub fn new(config: MachineConfig) -> Result<Machine, String> {
+        if config.ram_size < 2 << 20 || config.ram_size > MAX_RAM {
+            return Err(format!(
+                "memory size {} MiB is outside 2 MiB to {} MiB",
+                config.ram_size >> 20,
+                MAX_RAM >> 20
+            ));
         }
+        let map = MemoryMap::new((config.ram_size & !0xFFF) as u32);
+        let ram = Rc::new(GuestRam::new(map.backing_size()));
+        let cpu = Cpu::new(config.cpu, ram.clone());
+        let board = Board::new(config, ram, map)?;
+        Ok(Machine { cpu, board })
     }
 
-    /// Copies `image` into RAM at `addr`; false if it does not fit.
+    /// Copies `image` into guest memory at `addr`; false if it does not fit.
     pub fn load(&mut self, addr: u32, image: &[u8]) -> bool {
-        let ok = self.cpu.ram().write_slice(addr as usize, image);
+        let ok = self.board.ram.write_slice(addr as usize, image);
         self.cpu.flush_code();
         ok
     }
@@ -45,10 +84,75 @@ impl Machine {
         self.cpu.state.eip = ip as u64;
     }
 
-    /// Runs at most `budget` instructions.
-    pub fn run(&mut self, budget: u64) -> Exit {
-        let exit = self.cpu.run(&mut self.board, budget);
-        self.board.flush();
-        exit
+    /// Boots a Multiboot kernel with its command line and modules.
+    pub fn boot_multiboot(
+        &mut self,
+        image: &[u8],
+        cmdline: &str,
+        modules: &[Module],
+    ) -> Result<(), MultibootError> {
+        multiboot::boot(&mut self.cpu, &self.board.map, image, cmdline, modules)
+    }
+
+    /// The virtual time.
+    pub fn now(&self) -> u64 {
+        self.board.clock.now(self.cpu.state.icount)
+    }
+
+    /// Runs until the guest exits, shuts down, stops for good, or a limit is reached.
+    pub fn run(&mut self, limits: RunLimits) -> Outcome {
+        let start = Instant::now();
+        self.board.advance(self.now());
+        loop {
+            if limits.timeout.is_some_and(|t| start.elapsed() >= t) {
+                return Outcome::Timeout;
+            }
+            let icount = self.cpu.state.icount;
+            let budget = self.board.next_deadline().map_or(SLICE, |d| {
+                self.board.clock.insns_until(icount, d).min(SLICE)
+            });
+            let exit = self.cpu.run(&mut self.board, budget);
+            self.board.advance(self.now());
+            match exit {
+                Exit::Limit => {}
+                Exit::TripleFault(f) => return Outcome::TripleFault(f),
+                Exit::Board => {
+                    if let Some(outcome) = self.board_request() {
+                        return outcome;
+                    }
+                }
+                Exit::Halted => {
+                    if self.cpu.state.eflags & fl::IF == 0 {
+                        return Outcome::DeadHalt;
+                    }
+                    // Idle: skip to the next device event, which may raise an interrupt.
+                    match self.board.next_deadline() {
+                        Some(d) => {
+                            self.board.clock.skip_to(self.cpu.state.icount, d);
+                            self.board.advance(self.now());
+                        }
+                        None if !self.board.pic.intr() => return Outcome::DeadHalt,
+                        None => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Acts on what the board asked for when it stopped the CPU.
+    fn board_request(&mut self) -> Option<Outcome> {
+        if let Some(code) = self.board.debug_exit.exit_code() {
+            return Some(Outcome::GuestExit(code));
+        }
+        if self.board.take_reset_request() {
+            return Some(Outcome::Reset);
+        }
+        self.cpu.set_a20(self.board.a20.enabled());
+        None
+    }
+
+    /// The last POST code the guest wrote to port 80h.
+    pub fn last_post_code(&self) -> Option<u8> {
+        self.board.post.last()
     }
 }

@@ -1,0 +1,176 @@
+//! Command-line options, shaped so a QEMU user recognises them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use amber_cpu::CpuModel;
+use amber_devices::rtc::RtcStart;
+use amber_machine::config::FIXED_EPOCH;
+use amber_machine::Sink;
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "amber", version, about = "A full-system x86 PC emulator", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+const EXIT_CODES: &str =
+    "Exit codes of `amber run`: the guest's isa-debug-exit status ((value << 1) | 1, \
+always odd), 2 bad input, 118 guest reset, 120 guest halted with interrupts disabled, \
+122 triple fault, 124 timeout.";
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the built-in demo guest (the default).
+    Demo(DemoArgs),
+    /// Boot a machine.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Default)]
+pub struct DemoArgs {
+    /// Processor model to emulate.
+    #[arg(long, value_enum, default_value_t = Model::P6)]
+    pub cpu: Model,
+    /// Print the instruction count and guest MIPS when the guest stops.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// No window: serial and debug console on the terminal (the only mode until the window
+    /// arrives).
+    #[arg(long)]
+    pub headless: bool,
+    /// Multiboot kernel (ELF, or a.out-kludge image) to boot directly.
+    #[arg(long, value_name = "FILE")]
+    pub kernel: PathBuf,
+    /// Kernel command line.
+    #[arg(long, value_name = "STR", default_value = "")]
+    pub append: String,
+    /// Multiboot modules, comma-separated; "file args" gives a module a command line.
+    #[arg(long, value_name = "FILE[,FILE...]")]
+    pub initrd: Option<String>,
+    /// RAM size: 128M, 1G, or a number of MiB.
+    #[arg(long, short = 'm', value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
+    pub memory: u64,
+    /// Stop after this much wall-clock time: 30s, 500ms, 2m, or seconds.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Where COM1 goes: stdio, file:PATH or none.
+    #[arg(long, value_name = "DEV", default_value = "stdio", value_parser = Sink::parse)]
+    pub serial: Sink,
+    /// Where the debug console (port 0xE9) goes: stdio, file:PATH or none.
+    #[arg(long, value_name = "DEV", default_value = "none", value_parser = Sink::parse)]
+    pub debugcon: Sink,
+    /// Processor model to emulate.
+    #[arg(long, value_enum, default_value_t = Model::P6)]
+    pub cpu: Model,
+    /// Real-time clock start: fixed (2000-01-01, deterministic) or host.
+    #[arg(long, value_enum, default_value_t = Rtc::Fixed)]
+    pub rtc: Rtc,
+    /// Print instructions executed, virtual and host time, and guest MIPS at the end.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, Default)]
+pub enum Model {
+    #[value(name = "8086")]
+    I8086,
+    #[value(name = "80286")]
+    I80286,
+    #[value(name = "80386")]
+    I80386,
+    #[value(name = "80486")]
+    I80486,
+    Pentium,
+    #[default]
+    P6,
+}
+
+impl From<Model> for CpuModel {
+    fn from(m: Model) -> CpuModel {
+        match m {
+            Model::I8086 => CpuModel::I8086,
+            Model::I80286 => CpuModel::I80286,
+            Model::I80386 => CpuModel::I80386,
+            Model::I80486 => CpuModel::I80486,
+            Model::Pentium => CpuModel::Pentium,
+            Model::P6 => CpuModel::P6,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Rtc {
+    Fixed,
+    Host,
+}
+
+impl Rtc {
+    pub fn start(self) -> RtcStart {
+        match self {
+            Rtc::Fixed => RtcStart::Fixed(FIXED_EPOCH),
+            Rtc::Host => RtcStart::Host,
+        }
+    }
+}
+
+/// "128M", "1G", "512K", or a plain number of MiB (as QEMU's -m).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let (num, unit) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&s[..i], &s[i..]),
+        None => (s, "M"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size like 128M"))?;
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{s}' is too large"))
+}
+
+/// "30s", "500ms", "2m", or a plain number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a time like 30s"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("'{s}' is not a valid time"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_times_parse_like_qemu() {
+        assert_eq!(parse_size("128M"), Ok(128 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("64"), Ok(64 << 20));
+        assert!(parse_size("12X").is_err());
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("-1s").is_err());
+    }
+}
