@@ -97,7 +97,9 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
             cmdline: spec.to_string(),
         });
     }
-    m.boot_multiboot(&kernel, &args.append, &modules)
+    // Like QEMU and GRUB, the command line starts with the kernel's own name.
+    let cmdline = format!("{} {}", args.kernel.display(), args.append);
+    m.boot_multiboot(&kernel, &cmdline, &modules)
         .map_err(|e| format!("{}: {e}", args.kernel.display()))?;
     let start = Instant::now();
     let outcome = m.run(RunLimits {

@@ -118,33 +118,54 @@ fn build(tag: &str) -> Vec<(&'static str, PathBuf)> {
         .collect()
 }
 
-fn amber(elf: &Path, extra: &[&str]) -> Output {
+fn amber(elf: &Path, extra: &[String]) -> Output {
     run(Command::new(env!("CARGO_BIN_EXE_amber"))
         .args(["run", "--headless", "--timeout", "60s", "--kernel"])
         .arg(elf)
         .args(extra))
 }
 
-fn qemu(elf: &Path) -> Output {
+const QEMU_ARGS: &[&str] = &[
+    "-M",
+    "pc",
+    "-cpu",
+    "pentium2",
+    "-m",
+    "128",
+    "-nodefaults",
+    "-vga",
+    "none",
+    "-display",
+    "none",
+    "-no-reboot",
+    "-serial",
+    "stdio",
+    "-device",
+    "isa-debug-exit,iobase=0xf4,iosize=0x04",
+];
+
+fn qemu(elf: &Path, extra: &[String]) -> Output {
     run(Command::new("qemu-system-i386")
-        .args([
-            "-M",
-            "pc",
-            "-cpu",
-            "pentium2",
-            "-m",
-            "128",
-            "-nodefaults",
-            "-vga",
-            "none",
-        ])
-        .args(["-display", "none", "-no-reboot", "-serial", "stdio"])
-        .args([
-            "-device",
-            "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-kernel",
-        ])
-        .arg(elf))
+        .args(QEMU_ARGS)
+        .arg("-kernel")
+        .arg(elf)
+        .args(extra))
+}
+
+/// Command-line arguments for a kernel, spelled for amber (`--append`) or QEMU (`-append`).
+fn kernel_args(name: &str, dir: &Path, dash: &str) -> Vec<String> {
+    if name != "multiboot" {
+        return Vec::new();
+    }
+    let (one, two) = (dir.join("module-one.txt"), dir.join("module-two.txt"));
+    std::fs::write(&one, "first module text\n").unwrap();
+    std::fs::write(&two, "second\n").unwrap();
+    vec![
+        format!("{dash}append"),
+        "console=ttyS0 quiet".into(),
+        format!("{dash}initrd"),
+        format!("{} arg1 arg2,{}", one.display(), two.display()),
+    ]
 }
 
 #[test]
@@ -154,8 +175,9 @@ fn guest_kernels_match_qemu() {
     }
     let mut failures = Vec::new();
     for (name, elf) in build("qemu") {
-        let ours = amber(&elf, &[]);
-        let theirs = qemu(&elf);
+        let dir = elf.parent().unwrap();
+        let ours = amber(&elf, &kernel_args(name, dir, "--"));
+        let theirs = qemu(&elf, &kernel_args(name, dir, "-"));
         let (a, q) = (
             String::from_utf8_lossy(&ours.stdout),
             String::from_utf8_lossy(&theirs.stdout),
@@ -187,8 +209,9 @@ fn headless_runs_are_deterministic() {
         .into_iter()
         .filter(|(n, _)| ["pit_irq", "rtc"].contains(n))
     {
-        let first = amber(&elf, &["--stats"]);
-        let second = amber(&elf, &["--stats"]);
+        let stats = ["--stats".to_string()];
+        let first = amber(&elf, &stats);
+        let second = amber(&elf, &stats);
         assert_eq!(
             first.stdout, second.stdout,
             "{name}: output differs between runs"

@@ -208,7 +208,8 @@ pub fn boot(
     let mem_upper = (map.ram_size() - 0x10_0000) / 1024;
     let mut info = [0u32; 22];
     info[0] = flags;
-    info[1] = 640;
+    // Conventional memory up to the EBDA at 9FC00 (the first region of the map), in KiB.
+    info[1] = (map.regions()[0].1 / 1024) as u32;
     info[2] = mem_upper;
     info[4] = cmdline_addr;
     info[5] = modules.len() as u32;
