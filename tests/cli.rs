@@ -1,0 +1,143 @@
+//! The command line's contract (README "Headless test runs"): exit codes for each way a run
+//! ends, and one clear line with a non-zero status for bad input. The guests are tiny
+//! Multiboot images with a.out load addresses, assembled here.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use iced_x86::code_asm::*;
+
+const LOAD: u32 = 0x10_0000;
+
+/// A Multiboot image whose code (assembled at the entry point) follows the header.
+fn image(name: &str, code: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> PathBuf {
+    let mut a = CodeAssembler::new(32).unwrap();
+    code(&mut a).unwrap();
+    let body = a.assemble(LOAD as u64 + 32).unwrap();
+    let flags = 1u32 << 16;
+    let magic = 0x1BAD_B002u32;
+    let mut img = Vec::new();
+    for v in [
+        magic,
+        flags,
+        0u32.wrapping_sub(magic.wrapping_add(flags)),
+        LOAD,
+        LOAD,
+        0,
+        0,
+        LOAD + 32,
+    ] {
+        img.extend_from_slice(&v.to_le_bytes());
+    }
+    img.extend_from_slice(&body);
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.img"));
+    std::fs::write(&path, img).unwrap();
+    path
+}
+
+fn amber(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_amber"))
+        .args(args)
+        .output()
+        .expect("amber runs")
+}
+
+fn run_image(path: &PathBuf, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "--headless", "--kernel", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    amber(&args)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn guest_exit_status_is_value_shifted_plus_one() {
+    let img = image("exit", |a| {
+        a.mov(eax, 0x15u32)?;
+        a.out(0xF4, eax)
+    });
+    assert_eq!(run_image(&img, &[]).status.code(), Some((0x15 << 1) | 1));
+}
+
+#[test]
+fn cli_hlt_is_detected_and_reported() {
+    let img = image("dead", |a| {
+        a.mov(al, 0x42u32)?;
+        a.out(0x80, al)?; // a POST code, printed with the message
+        a.cli()?;
+        a.hlt()
+    });
+    let out = run_image(&img, &[]);
+    assert_eq!(out.status.code(), Some(120));
+    assert!(
+        stderr(&out).contains("interrupts disabled") && stderr(&out).contains("0x42"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn triple_fault_ends_the_run_naming_the_exception() {
+    let img = image("triple", |a| {
+        a.xor(eax, eax)?;
+        a.lidt(ptr(eax))?; // an IDT with limit 0: every exception escalates
+        a.ud2()
+    });
+    let out = run_image(&img, &[]);
+    assert_eq!(out.status.code(), Some(122));
+    assert!(stderr(&out).contains("triple fault"), "{}", stderr(&out));
+}
+
+#[test]
+fn timeout_stops_a_spinning_guest() {
+    let img = image("spin", |a| {
+        let mut l = a.create_label();
+        a.set_label(&mut l)?;
+        a.jmp(l)
+    });
+    let out = run_image(&img, &["--timeout", "300ms"]);
+    assert_eq!(out.status.code(), Some(124));
+    assert!(stderr(&out).contains("timeout"), "{}", stderr(&out));
+}
+
+#[test]
+fn reset_request_ends_the_run() {
+    let img = image("reset", |a| {
+        a.mov(al, 1u32)?;
+        a.out(0x92, al)
+    });
+    assert_eq!(run_image(&img, &[]).status.code(), Some(118));
+}
+
+#[test]
+fn bad_input_gives_one_line_and_status_2() {
+    let missing = amber(&["run", "--headless", "--kernel", "/nonexistent/kernel.elf"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(stderr(&missing).lines().count(), 1, "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("/nonexistent/kernel.elf"));
+
+    let not_multiboot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("zeros.bin");
+    std::fs::write(&not_multiboot, vec![0u8; 4096]).unwrap();
+    let out = run_image(&not_multiboot, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no Multiboot header"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).lines().count(), 1);
+
+    let img = image("tiny", |a| a.hlt());
+    for bad in [
+        ["--memory", "1K"],
+        ["--memory", "12X"],
+        ["--serial", "tcp:1"],
+        ["--timeout", "soon"],
+    ] {
+        let out = run_image(&img, &bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{bad:?}");
+    }
+}
