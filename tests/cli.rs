@@ -42,7 +42,7 @@ fn amber(args: &[&str]) -> Output {
         .expect("amber runs")
 }
 
-fn run_image(path: &PathBuf, extra: &[&str]) -> Output {
+fn run_image(path: &std::path::Path, extra: &[&str]) -> Output {
     let mut args = vec!["run", "--headless", "--kernel", path.to_str().unwrap()];
     args.extend_from_slice(extra);
     amber(&args)

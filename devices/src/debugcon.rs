@@ -1,7 +1,7 @@
 //! QEMU's isa-debugcon (hw/char/debugcon.c), the Bochs "port E9 hack": every byte written
 //! to port 0xE9 goes to the host, and a read returns 0xE9 so a guest can detect the port.
 
-use crate::io::{Nanos, PortIo};
+use crate::io::{LineOutput, Nanos, PortIo};
 use std::io::Write;
 
 /// What a read of the port returns (QEMU's default `readback`).
@@ -11,16 +11,14 @@ pub const PORTS: &[(u16, u16)] = &[(0xE9, 1)];
 
 /// The debug console at port 0xE9.
 pub struct DebugCon {
-    sink: Box<dyn Write>,
-    failed: bool,
+    out: LineOutput<Box<dyn Write>>,
 }
 
 impl DebugCon {
     /// Output goes to `sink`, flushed after each newline.
     pub fn new(sink: Box<dyn Write>) -> DebugCon {
         DebugCon {
-            sink,
-            failed: false,
+            out: LineOutput::new(sink, "debug console"),
         }
     }
 
@@ -29,9 +27,7 @@ impl DebugCon {
 
     /// Flushes the sink (at exit, for output without a final newline).
     pub fn flush(&mut self) {
-        if let Err(e) = self.sink.flush() {
-            log::warn!("debug console output failed: {e}");
-        }
+        self.out.flush();
     }
 }
 
@@ -41,21 +37,7 @@ impl PortIo for DebugCon {
     }
 
     fn write(&mut self, _now: Nanos, _port: u16, _size: u8, value: u32) {
-        if self.failed {
-            return;
-        }
-        let byte = value as u8;
-        let result = self.sink.write_all(&[byte]).and_then(|()| {
-            if byte == b'\n' {
-                self.sink.flush()
-            } else {
-                Ok(())
-            }
-        });
-        if let Err(e) = result {
-            log::warn!("debug console output failed, dropping further output: {e}");
-            self.failed = true;
-        }
+        self.out.put(value as u8);
     }
 }
 

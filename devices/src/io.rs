@@ -20,3 +20,49 @@ pub trait Timed {
     /// comes and after every port access to the device (which may move the deadline).
     fn advance(&mut self, now: Nanos) -> Option<Nanos>;
 }
+
+/// A character output shared by the devices that print (UART, debug console): bytes go to a
+/// writer, flushed after each newline; a write error is logged once and the rest dropped, so
+/// a closed pipe never stops the guest.
+pub struct LineOutput<W: std::io::Write> {
+    out: W,
+    name: &'static str,
+    failed: bool,
+}
+
+impl<W: std::io::Write> LineOutput<W> {
+    /// `name` says which device's output failed in the log.
+    pub fn new(out: W, name: &'static str) -> LineOutput<W> {
+        LineOutput {
+            out,
+            name,
+            failed: false,
+        }
+    }
+
+    pub fn put(&mut self, byte: u8) {
+        if self.failed {
+            return;
+        }
+        let result = self.out.write_all(&[byte]).and_then(|()| {
+            if byte == b'\n' {
+                self.out.flush()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = result {
+            log::warn!("{} output failed, dropping further output: {e}", self.name);
+            self.failed = true;
+        }
+    }
+
+    /// Flushes what is buffered (at exit, for output without a final newline).
+    pub fn flush(&mut self) {
+        if !self.failed {
+            if let Err(e) = self.out.flush() {
+                log::warn!("{} output failed: {e}", self.name);
+            }
+        }
+    }
+}

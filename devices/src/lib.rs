@@ -16,5 +16,5 @@ pub mod post;
 pub mod rtc;
 pub mod uart;
 
-pub use io::{Nanos, PortIo, Timed};
+pub use io::{LineOutput, Nanos, PortIo, Timed};
 pub use irq::{IrqLine, IrqLines};

@@ -10,7 +10,7 @@
 //! output reaches the IRQ line only while OUT2 is set in MCR; in loopback the output pins
 //! are forced inactive, so the line stays low.
 
-use crate::io::{Nanos, PortIo, Timed};
+use crate::io::{LineOutput, Nanos, PortIo, Timed};
 use crate::irq::IrqLine;
 use std::collections::VecDeque;
 use std::io::Write;
@@ -27,35 +27,12 @@ impl SerialBackend for NullBackend {
     fn write(&mut self, _byte: u8) {}
 }
 
-/// Writes to any `std::io::Write` (stdout, a file), flushing after each newline. A write
-/// error is logged once and further output dropped.
-pub struct WriterBackend<W: Write> {
-    out: W,
-    failed: bool,
-}
+/// Serial output to any `std::io::Write` (stdout, a file), flushed after each newline.
+pub type WriterBackend<W> = LineOutput<W>;
 
-impl<W: Write> WriterBackend<W> {
-    pub fn new(out: W) -> WriterBackend<W> {
-        WriterBackend { out, failed: false }
-    }
-}
-
-impl<W: Write> SerialBackend for WriterBackend<W> {
+impl<W: Write> SerialBackend for LineOutput<W> {
     fn write(&mut self, byte: u8) {
-        if self.failed {
-            return;
-        }
-        let result = self.out.write_all(&[byte]).and_then(|()| {
-            if byte == b'\n' {
-                self.out.flush()
-            } else {
-                Ok(())
-            }
-        });
-        if let Err(e) = result {
-            log::warn!("serial output failed, dropping further output: {e}");
-            self.failed = true;
-        }
+        self.put(byte);
     }
 }
 
@@ -608,7 +585,7 @@ mod tests {
             }
         }
         let state = Rc::new(RefCell::new((Vec::new(), 0)));
-        let mut backend = WriterBackend::new(Flushes(state.clone()));
+        let mut backend = WriterBackend::new(Flushes(state.clone()), "serial");
         for b in b"ab\ncd" {
             backend.write(*b);
         }

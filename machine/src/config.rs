@@ -45,7 +45,7 @@ impl Sink {
     pub fn backend(&self) -> Result<Box<dyn SerialBackend>, String> {
         Ok(match self {
             Sink::None => Box::new(NullBackend),
-            other => Box::new(WriterBackend::new(other.writer()?)),
+            other => Box::new(WriterBackend::new(other.writer()?, "serial")),
         })
     }
 }
