@@ -29,7 +29,10 @@ pub struct Cpu {
     pub model: CpuModel,
     pub(crate) quirks: Quirks,
     pub(crate) ram: Rc<GuestRam>,
+    /// The TLB of the current privilege class (supervisor or user)...
     pub(crate) tlb: Tlb,
+    /// ...and the other one, swapped in when CPL crosses between 0-2 and 3.
+    tlb_other: Tlb,
     pub(crate) blocks: BlockCache,
     /// Mask applied to physical addresses: the model's address lines and the A20 gate.
     pub(crate) phys_mask: u32,
@@ -60,6 +63,7 @@ impl Cpu {
             quirks,
             ram,
             tlb: Tlb::default(),
+            tlb_other: Tlb::default(),
             blocks: BlockCache::default(),
             phys_mask: quirks.address_mask,
             exit_block: false,
@@ -124,6 +128,33 @@ impl Cpu {
     /// Drops all cached translations. The board calls it when its memory map changes.
     pub fn flush_tlb(&mut self) {
         self.tlb.flush();
+        self.tlb_other.flush();
+    }
+
+    /// Drops the translations of non-global pages (MOV CR3).
+    pub(crate) fn flush_tlb_non_global(&mut self) {
+        self.tlb.flush_non_global();
+        self.tlb_other.flush_non_global();
+    }
+
+    /// Drops the translation of one page (INVLPG).
+    pub(crate) fn invalidate_page(&mut self, lin: u32) {
+        self.tlb.invalidate(lin);
+        self.tlb_other.invalidate(lin);
+    }
+
+    /// Makes stores to a physical page that now holds code take the slow path.
+    pub(crate) fn protect_code_page(&mut self, phys_page: u32) {
+        self.tlb.protect_code_page(phys_page);
+        self.tlb_other.protect_code_page(phys_page);
+    }
+
+    /// Changes the current privilege level, switching TLBs between supervisor and user.
+    pub(crate) fn set_cpl(&mut self, cpl: u8) {
+        if (cpl == 3) != (self.state.cpl == 3) {
+            std::mem::swap(&mut self.tlb, &mut self.tlb_other);
+        }
+        self.state.cpl = cpl;
     }
 
     /// Drops all decoded code (for example after the board rewrote RAM behind the CPU's back,
@@ -312,7 +343,7 @@ impl Cpu {
 
     /// The decoded block at CS:EIP, decoding it on a miss.
     fn current_block(&mut self, bus: &mut dyn Bus) -> Result<Rc<Block>, Fault> {
-        let phys = self.fetch_phys(self.state.eip32())?;
+        let phys = self.fetch_phys(bus, self.state.eip32())?;
         let mode = self.mode_bits();
         if let Some(b) = self.blocks.get(phys, mode) {
             return Ok(b.clone());

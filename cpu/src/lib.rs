@@ -14,6 +14,7 @@ pub mod flags;
 mod interrupt;
 mod mem;
 pub mod model;
+pub mod paging;
 mod protected;
 mod segment;
 pub mod state;

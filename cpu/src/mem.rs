@@ -6,6 +6,7 @@
 use crate::bus::{Bus, PhysPage, PAGE_SIZE};
 use crate::cpu::Cpu;
 use crate::fault::Fault;
+use crate::paging::{Access, Translation};
 use crate::state::Seg;
 use crate::tlb::Tlb;
 
@@ -156,10 +157,16 @@ impl Cpu {
         self.write_slow(bus, lin, size, value)
     }
 
-    /// Linear to physical (paging arrives with the protected-mode issue, #4).
+    /// Linear to physical: the identity (masked by the address lines and A20) without
+    /// paging, the page walk with it.
     #[inline]
-    pub(crate) fn translate(&mut self, lin: u32, _write: bool) -> Result<u32, Fault> {
-        Ok(lin & self.phys_mask)
+    pub(crate) fn translate(&mut self, bus: &mut dyn Bus, lin: u32, access: Access) -> Result<Translation, Fault> {
+        if !self.paging() {
+            return Ok(Translation { phys: lin & self.phys_mask, writable: true, global: false });
+        }
+        let mut t = self.page_walk(bus, lin, access)?;
+        t.phys &= self.phys_mask;
+        Ok(t)
     }
 
     /// Host pointer to the RAM page holding physical address `phys`, if it is RAM.
@@ -183,7 +190,8 @@ impl Cpu {
             }
             return Ok(v);
         }
-        let phys = self.translate(lin, false)?;
+        let t = self.translate(bus, lin, Access::Read)?;
+        let phys = t.phys;
         let Some(host) = self.host_page(bus, phys, false) else {
             return Ok(bus.mmio_read(phys, size, self.state.icount));
         };
@@ -191,6 +199,7 @@ impl Cpu {
         e.tag = lin >> 12;
         e.phys_page = phys >> 12;
         e.host = host;
+        e.global = t.global;
         self.read_lin(bus, lin, size)
     }
 
@@ -205,14 +214,15 @@ impl Cpu {
         if (lin & (PAGE_SIZE - 1)) + size as u32 > PAGE_SIZE {
             // Check every byte's translation first so a fault leaves memory untouched.
             for i in [0, size as u32 - 1] {
-                self.translate(lin.wrapping_add(i), true)?;
+                self.translate(bus, lin.wrapping_add(i), Access::Write)?;
             }
             for i in 0..size as u32 {
                 self.write_lin(bus, lin.wrapping_add(i), 1, value >> (8 * i))?;
             }
             return Ok(());
         }
-        let phys = self.translate(lin, true)?;
+        let t = self.translate(bus, lin, Access::Write)?;
+        let phys = t.phys;
         let Some(host) = self.host_page(bus, phys, true) else {
             let action = bus.mmio_write(phys, size, value, self.state.icount);
             self.board_action(action);
@@ -231,21 +241,43 @@ impl Cpu {
             self.exit_block = true;
             return Ok(());
         }
+        let p = host.wrapping_add((phys & (PAGE_SIZE - 1)) as usize);
+        if !t.writable {
+            // A dirty bit still to be set or a read-only page a supervisor may write (CR0.WP
+            // clear): store without caching the translation.
+            for i in 0..size as usize {
+                // SAFETY: `p + i` is inside the RAM page `host`.
+                unsafe { *p.add(i) = (value >> (8 * i)) as u8 };
+            }
+            return Ok(());
+        }
         let e = &mut self.tlb.write[Tlb::slot(lin)];
         e.tag = lin >> 12;
         e.phys_page = page;
         e.host = host;
+        e.global = t.global;
         self.write_lin(bus, lin, size, value)
     }
 
-    /// Physical address of the instruction byte at CS:`eip`, checking the CS limit.
-    pub(crate) fn fetch_phys(&mut self, eip: u32) -> Result<u32, Fault> {
+    /// Physical address of the instruction byte at CS:`eip`, checking the CS limit and the
+    /// page's execute permission.
+    #[inline]
+    pub(crate) fn fetch_phys(&mut self, bus: &mut dyn Bus, eip: u32) -> Result<u32, Fault> {
         let cs = &self.state.seg[Seg::Cs as usize];
         if eip > cs.limit && !self.quirks.segment_wrap {
             return Err(Fault::GeneralProtection(0));
         }
         let lin = cs.base.wrapping_add(eip);
-        self.translate(lin, false)
+        let e = &self.tlb.fetch[Tlb::slot(lin)];
+        if e.tag == lin >> 12 {
+            return Ok((e.phys_page << 12) | (lin & (PAGE_SIZE - 1)));
+        }
+        let t = self.translate(bus, lin, Access::Fetch)?;
+        let e = &mut self.tlb.fetch[Tlb::slot(lin)];
+        e.tag = lin >> 12;
+        e.phys_page = t.phys >> 12;
+        e.global = t.global;
+        Ok(t.phys)
     }
 
     /// Reads one instruction byte at CS:`eip` for the decoder.

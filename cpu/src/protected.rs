@@ -160,8 +160,9 @@ impl Cpu {
         selector: u16,
         offset: u32,
     ) -> Result<(), Fault> {
-        let (cache, _) = self.code_segment(bus, selector, offset, false)?;
+        let (cache, level) = self.code_segment(bus, selector, offset, false)?;
         self.state.seg[Seg::Cs as usize] = cache;
+        self.set_cpl(level);
         self.state.eip = offset as u64;
         self.exit_block = true;
         Ok(())
@@ -251,7 +252,7 @@ impl Cpu {
         }
         let (selector, offset) = gate.gate_target();
         let offset = if size == 2 { offset & 0xFFFF } else { offset };
-        let (cache, _) = self.code_segment(bus, selector, offset, true)?;
+        let (cache, level) = self.code_segment(bus, selector, offset, true)?;
         let flags = self.state.flags();
         let cs = self.state.seg[Seg::Cs as usize].selector as u32;
         let old_esp = self.state.regs[crate::state::reg::ESP];
@@ -274,6 +275,7 @@ impl Cpu {
             self.state.eflags &= !fl::IF;
         }
         self.state.seg[Seg::Cs as usize] = cache;
+        self.set_cpl(level);
         self.state.eip = offset as u64;
         self.exit_block = true;
         Ok(())

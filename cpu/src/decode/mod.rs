@@ -161,7 +161,7 @@ impl Cpu {
                 Err(_) => break,
             };
             let last_phys = self
-                .fetch_phys(self.ip_add(eip, op.len as u32 - 1))
+                .fetch_phys(bus, self.ip_add(eip, op.len as u32 - 1))
                 .unwrap_or(phys);
             if last_phys >> 12 != first_page {
                 pages[1].0 = last_phys >> 12;
@@ -190,7 +190,7 @@ impl Cpu {
         for p in pages.iter_mut() {
             let (gen, newly) = self.blocks.mark_code(p.0);
             if newly {
-                self.tlb.protect_code_page(p.0);
+                self.protect_code_page(p.0);
             }
             p.1 = gen;
         }

@@ -149,6 +149,7 @@ const TABLE: &[(M, Handler)] = &[
     (M::Invd, system::cache_control),
     (M::Wbinvd, system::cache_control),
     (M::Ud2, system::ud),
+    (M::Invlpg, system::invlpg),
 ];
 
 fn lookup(m: M) -> Option<Handler> {

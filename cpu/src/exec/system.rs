@@ -227,8 +227,8 @@ pub fn mov_from_cr(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.advance(op)
 }
 
-/// MOV to CR0, CR2, CR3 or CR4. Paging (CR0.PG) arrives with issue #4 and is refused with
-/// #GP until then.
+/// MOV to CR0, CR2, CR3 or CR4, with the TLB flushes the architecture requires (SDM Vol. 3
+/// 4.10.4): CR3 drops non-global translations; paging-mode bits of CR0 and CR4 drop all.
 pub fn mov_to_cr(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     require_cpl0(cpu)?;
     let v = match op.src {
@@ -237,18 +237,32 @@ pub fn mov_to_cr(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     };
     match op.imm2 {
         0 => {
-            if v & cr0::PG != 0 {
-                log::warn!("paging is not emulated yet (issue #4)");
+            if v & cr0::PG != 0 && v & cr0::PE == 0 {
                 return Err(Fault::GeneralProtection(0));
             }
             cpu.state.cr0 = v | cr0::ET;
+            cpu.flush_tlb();
         }
         2 => cpu.state.cr2 = v,
-        3 => cpu.state.cr3 = v,
-        4 => cpu.state.cr4 = v,
+        3 => {
+            cpu.state.cr3 = v;
+            cpu.flush_tlb_non_global();
+        }
+        4 => {
+            cpu.state.cr4 = v;
+            cpu.flush_tlb();
+        }
         _ => return Err(Fault::InvalidOpcode),
     }
-    cpu.flush_tlb();
+    cpu.exit_block = true;
+    cpu.advance(op)
+}
+
+/// INVLPG: drops the translation of the page holding the operand.
+pub fn invlpg(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
+    require_cpl0(cpu)?;
+    let lin = cpu.state.seg[op.seg as usize].base.wrapping_add(cpu.ea(op));
+    cpu.invalidate_page(lin);
     cpu.exit_block = true;
     cpu.advance(op)
 }
