@@ -28,5 +28,7 @@ void idt_init(void);
 void pic_init(void);
 void pic_unmask(int irq);
 void set_irq_handler(int irq, irq_handler h);
+/* Points IDT vector v at a raw handler (an interrupt gate in the current code segment). */
+void set_gate(int v, void (*f)(void));
 
 #endif

@@ -124,7 +124,7 @@ void fault_dispatch(int vector)
     __asm__(".globl fault_stub_" #n "\nfault_stub_" #n ":\n push $" #n "\n call fault_dispatch\n");
 FAULT(0) FAULT(6) FAULT(8) FAULT(13) FAULT(14)
 
-static void set_gate(int v, void (*f)(void))
+void set_gate(int v, void (*f)(void))
 {
     uint32_t a = (uint32_t)f;
     uint16_t cs;
