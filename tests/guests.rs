@@ -14,6 +14,8 @@ const KERNELS: &[&str] = &[
     "pci",
     "fw_cfg",
     "exit_code",
+    "multiboot",
+    "paging",
 ];
 const CFLAGS: &[&str] = &[
     "-m32",
