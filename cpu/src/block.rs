@@ -1,8 +1,9 @@
 //! The decoded-block cache (DESIGN.md "The CPU"). Blocks are keyed by the physical address of
 //! their first byte and the mode bits their decoding depends on, so a loop is decoded once.
-//! Each physical page that holds decoded code has a generation; a store to such a page bumps
-//! it, which invalidates every block decoded from it (self-modifying code).
+//! Physical pages that hold decoded code are marked; a store to such a page (it takes the
+//! TLB's slow path) drops every block decoded from it (self-modifying code).
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::decode::Op;
@@ -14,20 +15,22 @@ pub struct Block {
     pub mode: u32,
     /// The cache's epoch when the block was decoded; `flush` starts a new epoch.
     pub epoch: u32,
-    /// (physical page, generation) of each page the block's bytes come from.
-    pub pages: [(u32, u32); 2],
+    /// The physical pages the block's bytes come from (the same page twice if only one).
+    pub pages: [u32; 2],
     pub ops: Vec<Op>,
 }
 
 const SLOTS: usize = 1 << 14;
-/// Bit 0 of a page generation: the page holds decoded code.
-const HAS_CODE: u32 = 1;
+/// Pages in the 32-bit physical address space.
+const PAGES: usize = 1 << 20;
 
 pub struct BlockCache {
     slots: Vec<Option<Rc<Block>>>,
     epoch: u32,
-    /// Generation per physical 4 KiB page (32-bit physical space).
-    page_gen: Vec<u32>,
+    /// One bit per physical page: it holds decoded code.
+    code_pages: Vec<u64>,
+    /// The slots of the blocks decoded from each code page.
+    page_slots: HashMap<u32, Vec<u32>>,
 }
 
 impl Default for BlockCache {
@@ -35,7 +38,8 @@ impl Default for BlockCache {
         BlockCache {
             slots: vec![None; SLOTS],
             epoch: 0,
-            page_gen: vec![0; 1 << 20],
+            code_pages: vec![0; PAGES / 64],
+            page_slots: HashMap::new(),
         }
     }
 }
@@ -46,45 +50,53 @@ impl BlockCache {
         (phys ^ (phys >> 14) ^ (mode << 7)) as usize & (SLOTS - 1)
     }
 
-    /// The cached block at `phys` for `mode`, if it is still valid.
+    /// The cached block at `phys` for `mode`.
     #[inline]
     pub fn get(&self, phys: u32, mode: u32) -> Option<&Rc<Block>> {
         let b = self.slots[Self::slot(phys, mode)].as_ref()?;
-        let valid = b.phys == phys
-            && b.mode == mode
-            && b.epoch == self.epoch
-            && b.pages.iter().all(|&(p, g)| self.page_gen[p as usize] == g);
-        valid.then_some(b)
+        (b.phys == phys && b.mode == mode && b.epoch == self.epoch).then_some(b)
     }
 
     pub fn insert(&mut self, mut block: Block) -> Rc<Block> {
         block.epoch = self.epoch;
+        let slot = Self::slot(block.phys, block.mode);
+        for (i, &page) in block.pages.iter().enumerate() {
+            if i == 0 || page != block.pages[0] {
+                self.page_slots.entry(page).or_default().push(slot as u32);
+            }
+        }
         let b = Rc::new(block);
-        self.slots[Self::slot(b.phys, b.mode)] = Some(b.clone());
+        self.slots[slot] = Some(b.clone());
         b
     }
 
-    /// Marks `page` as holding code and returns its generation; true if it was not marked.
-    pub fn mark_code(&mut self, page: u32) -> (u32, bool) {
-        let g = &mut self.page_gen[page as usize];
-        let newly = *g & HAS_CODE == 0;
-        *g |= HAS_CODE;
-        (*g, newly)
+    /// Marks `page` as holding code; true if it was not marked before.
+    pub fn mark_code(&mut self, page: u32) -> bool {
+        let (word, bit) = (page as usize / 64, 1u64 << (page % 64));
+        let newly = self.code_pages[word] & bit == 0;
+        self.code_pages[word] |= bit;
+        newly
     }
 
     #[inline(always)]
     pub fn has_code(&self, page: u32) -> bool {
-        self.page_gen[page as usize] & HAS_CODE != 0
+        self.code_pages[page as usize / 64] & (1 << (page % 64)) != 0
     }
 
     /// A store hit `page`: every block decoded from it is stale.
     pub fn invalidate_page(&mut self, page: u32) {
-        let g = &mut self.page_gen[page as usize];
-        *g = (*g + 2) & !HAS_CODE;
+        self.code_pages[page as usize / 64] &= !(1 << (page % 64));
+        for slot in self.page_slots.remove(&page).unwrap_or_default() {
+            let s = &mut self.slots[slot as usize];
+            if s.as_ref().is_some_and(|b| b.pages.contains(&page)) {
+                *s = None;
+            }
+        }
     }
 
     /// Drops every block: they belong to an older epoch from now on.
     pub fn flush(&mut self) {
+        self.page_slots.clear();
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             // After 2^32 flushes old blocks could look current again: clear them for real.

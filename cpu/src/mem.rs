@@ -160,9 +160,18 @@ impl Cpu {
     /// Linear to physical: the identity (masked by the address lines and A20) without
     /// paging, the page walk with it.
     #[inline]
-    pub(crate) fn translate(&mut self, bus: &mut dyn Bus, lin: u32, access: Access) -> Result<Translation, Fault> {
+    pub(crate) fn translate(
+        &mut self,
+        bus: &mut dyn Bus,
+        lin: u32,
+        access: Access,
+    ) -> Result<Translation, Fault> {
         if !self.paging() {
-            return Ok(Translation { phys: lin & self.phys_mask, writable: true, global: false });
+            return Ok(Translation {
+                phys: lin & self.phys_mask,
+                writable: true,
+                global: false,
+            });
         }
         let mut t = self.page_walk(bus, lin, access)?;
         t.phys &= self.phys_mask;

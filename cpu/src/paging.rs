@@ -52,7 +52,9 @@ impl Cpu {
         match bus.phys_page(paddr) {
             PhysPage::Ram { offset, .. } => {
                 let at = offset as usize + (paddr & (PAGE_SIZE - 1)) as usize;
-                (0..size as usize).fold(0, |v, i| v | (self.ram.get(at + i).unwrap_or(0xFF) as u32) << (8 * i))
+                (0..size as usize).fold(0, |v, i| {
+                    v | (self.ram.get(at + i).unwrap_or(0xFF) as u32) << (8 * i)
+                })
             }
             PhysPage::Mmio => bus.mmio_read(paddr, size, self.state.icount),
         }
@@ -61,8 +63,12 @@ impl Cpu {
     fn write_phys_byte(&mut self, bus: &mut dyn Bus, paddr: u32, v: u8) {
         let paddr = paddr & self.phys_mask;
         match bus.phys_page(paddr) {
-            PhysPage::Ram { offset, writable: true } => {
-                self.ram.set(offset as usize + (paddr & (PAGE_SIZE - 1)) as usize, v);
+            PhysPage::Ram {
+                offset,
+                writable: true,
+            } => {
+                self.ram
+                    .set(offset as usize + (paddr & (PAGE_SIZE - 1)) as usize, v);
                 let page = paddr >> 12;
                 if self.blocks.has_code(page) {
                     self.blocks.invalidate_page(page);
@@ -94,7 +100,12 @@ impl Cpu {
     }
 
     /// Walks the page tables for `lin` (SDM Vol. 3 4.3 and 4.4).
-    pub(crate) fn page_walk(&mut self, bus: &mut dyn Bus, lin: u32, access: Access) -> Result<Translation, Fault> {
+    pub(crate) fn page_walk(
+        &mut self,
+        bus: &mut dyn Bus,
+        lin: u32,
+        access: Access,
+    ) -> Result<Translation, Fault> {
         let user = self.state.cpl == 3;
         let pae = self.state.cr4 & cr4::PAE != 0;
         let nxe = pae && self.state.efer & EFER_NXE != 0;
@@ -106,7 +117,11 @@ impl Cpu {
             cpu.state.cr2 = lin;
             Fault::PageFault { addr: lin, code }
         };
-        let addr_mask: u64 = if pae { 0x000F_FFFF_FFFF_F000 } else { 0xFFFF_F000 };
+        let addr_mask: u64 = if pae {
+            0x000F_FFFF_FFFF_F000
+        } else {
+            0xFFFF_F000
+        };
         // The entries on the path, with their addresses, top level first.
         let mut path: [(u32, u64); 3] = [(0, 0); 3];
         let mut levels = 0;

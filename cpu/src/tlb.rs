@@ -60,7 +60,12 @@ impl Tlb {
 
     /// Drops the translations of non-global pages (MOV CR3).
     pub fn flush_non_global(&mut self) {
-        for e in self.read.iter_mut().chain(self.write.iter_mut()).chain(self.fetch.iter_mut()) {
+        for e in self
+            .read
+            .iter_mut()
+            .chain(self.write.iter_mut())
+            .chain(self.fetch.iter_mut())
+        {
             if !e.global {
                 *e = EMPTY;
             }

@@ -150,7 +150,7 @@ impl Cpu {
         self.blocks_decoded += 1;
         let cacheable = matches!(bus.phys_page(phys), PhysPage::Ram { .. });
         let first_page = phys >> 12;
-        let mut pages = [(first_page, 0); 2];
+        let mut pages = [first_page; 2];
         let mut ops = Vec::new();
         let mut eip = self.state.eip32();
         let mut lin_page = self.state.seg[Seg::Cs as usize].base.wrapping_add(eip) >> 12;
@@ -164,7 +164,7 @@ impl Cpu {
                 .fetch_phys(bus, self.ip_add(eip, op.len as u32 - 1))
                 .unwrap_or(phys);
             if last_phys >> 12 != first_page {
-                pages[1].0 = last_phys >> 12;
+                pages[1] = last_phys >> 12;
             }
             ops.push(op);
             eip = self.ip_add(eip, op.len as u32);
@@ -172,7 +172,7 @@ impl Cpu {
             if ends
                 || ops.len() >= MAX_BLOCK_OPS
                 || next_lin_page != lin_page
-                || pages[1].0 != first_page
+                || pages[1] != first_page
             {
                 break;
             }
@@ -187,12 +187,10 @@ impl Cpu {
                 ops,
             }));
         }
-        for p in pages.iter_mut() {
-            let (gen, newly) = self.blocks.mark_code(p.0);
-            if newly {
-                self.protect_code_page(p.0);
+        for p in pages {
+            if self.blocks.mark_code(p) {
+                self.protect_code_page(p);
             }
-            p.1 = gen;
         }
         Ok(self.blocks.insert(Block {
             phys,
@@ -399,6 +397,7 @@ impl Cpu {
             op.ip_mask = u32::MAX;
         }
         op.exec = table::handler(self, instr);
+        op.exec = table::specialise(&op);
         op
     }
 }

@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use iced_x86::{CpuidFeature, Instruction, Mnemonic as M, OpKind};
 
-use super::{Handler, Op};
+use super::{Handler, Loc, Op};
 use crate::cpu::Cpu;
-use crate::exec::{alu, bcd, control, data, io, muldiv, shift, stack, string, system};
+use crate::exec::{alu, bcd, control, data, fast, io, muldiv, shift, stack, string, system};
 use crate::model::CpuModel;
 
 pub const UD: Handler = system::ud;
@@ -314,4 +314,54 @@ pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
         | M::Cmovg => data::cmovcc,
         _ => lookup(m).unwrap_or(UD),
     }
+}
+
+/// General handlers with specialised forms: (general, reg/reg, reg/imm, reg/mem, mem/reg).
+const SPECIALISED: &[(
+    Handler,
+    Option<Handler>,
+    Option<Handler>,
+    Option<Handler>,
+    Option<Handler>,
+)] = &[
+    (
+        data::mov,
+        Some(fast::mov_rr),
+        Some(fast::mov_ri),
+        Some(fast::mov_rm),
+        Some(fast::mov_mr),
+    ),
+    (alu::add, Some(fast::add_rr), Some(fast::add_ri), None, None),
+    (alu::sub, Some(fast::sub_rr), Some(fast::sub_ri), None, None),
+    (alu::cmp, Some(fast::cmp_rr), Some(fast::cmp_ri), None, None),
+    (alu::and, Some(fast::and_rr), Some(fast::and_ri), None, None),
+    (alu::or, Some(fast::or_rr), Some(fast::or_ri), None, None),
+    (alu::xor, Some(fast::xor_rr), Some(fast::xor_ri), None, None),
+    (
+        alu::test,
+        Some(fast::test_rr),
+        Some(fast::test_ri),
+        None,
+        None,
+    ),
+];
+
+/// The specialised form of `op`'s handler for its operand kinds, if there is one.
+pub fn specialise(op: &Op) -> Handler {
+    let general = op.exec as usize;
+    let Some(row) = SPECIALISED.iter().find(|r| r.0 as usize == general) else {
+        return op.exec;
+    };
+    // Specialised forms handle operands of one size only (MOVZX-like size changes excluded).
+    if op.size != op.ssize {
+        return op.exec;
+    }
+    let form = match (op.dst, op.src) {
+        (Loc::Reg(_), Loc::Reg(_)) => row.1,
+        (Loc::Reg(_), Loc::Imm) => row.2,
+        (Loc::Reg(_), Loc::Mem) => row.3,
+        (Loc::Mem, Loc::Reg(_)) => row.4,
+        _ => None,
+    };
+    form.unwrap_or(op.exec)
 }

@@ -6,6 +6,7 @@ pub mod alu;
 pub mod bcd;
 pub mod control;
 pub mod data;
+pub mod fast;
 pub mod io;
 pub mod muldiv;
 pub mod shift;
