@@ -316,40 +316,46 @@ pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
     }
 }
 
-/// General handlers with specialised forms: (general, reg/reg, reg/imm, reg/mem, mem/reg).
-const SPECIALISED: &[(
-    Handler,
-    Option<Handler>,
-    Option<Handler>,
-    Option<Handler>,
-    Option<Handler>,
-)] = &[
-    (
-        data::mov,
-        Some(fast::mov_rr),
-        Some(fast::mov_ri),
-        Some(fast::mov_rm),
-        Some(fast::mov_mr),
-    ),
-    (alu::add, Some(fast::add_rr), Some(fast::add_ri), None, None),
-    (alu::sub, Some(fast::sub_rr), Some(fast::sub_ri), None, None),
-    (alu::cmp, Some(fast::cmp_rr), Some(fast::cmp_ri), None, None),
-    (alu::and, Some(fast::and_rr), Some(fast::and_ri), None, None),
-    (alu::or, Some(fast::or_rr), Some(fast::or_ri), None, None),
-    (alu::xor, Some(fast::xor_rr), Some(fast::xor_ri), None, None),
-    (
-        alu::test,
-        Some(fast::test_rr),
-        Some(fast::test_ri),
-        None,
-        None,
-    ),
+/// A general handler and its specialised forms by operand kinds.
+struct Forms {
+    general: Handler,
+    reg_reg: Option<Handler>,
+    reg_imm: Option<Handler>,
+    reg_mem: Option<Handler>,
+    mem_reg: Option<Handler>,
+}
+
+const fn alu(general: Handler, reg_reg: Handler, reg_imm: Handler) -> Forms {
+    Forms {
+        general,
+        reg_reg: Some(reg_reg),
+        reg_imm: Some(reg_imm),
+        reg_mem: None,
+        mem_reg: None,
+    }
+}
+
+const SPECIALISED: &[Forms] = &[
+    Forms {
+        general: data::mov,
+        reg_reg: Some(fast::mov_rr),
+        reg_imm: Some(fast::mov_ri),
+        reg_mem: Some(fast::mov_rm),
+        mem_reg: Some(fast::mov_mr),
+    },
+    alu(alu::add, fast::add_rr, fast::add_ri),
+    alu(alu::sub, fast::sub_rr, fast::sub_ri),
+    alu(alu::cmp, fast::cmp_rr, fast::cmp_ri),
+    alu(alu::and, fast::and_rr, fast::and_ri),
+    alu(alu::or, fast::or_rr, fast::or_ri),
+    alu(alu::xor, fast::xor_rr, fast::xor_ri),
+    alu(alu::test, fast::test_rr, fast::test_ri),
 ];
 
 /// The specialised form of `op`'s handler for its operand kinds, if there is one.
 pub fn specialise(op: &Op) -> Handler {
     let general = op.exec as usize;
-    let Some(row) = SPECIALISED.iter().find(|r| r.0 as usize == general) else {
+    let Some(row) = SPECIALISED.iter().find(|r| r.general as usize == general) else {
         return op.exec;
     };
     // Specialised forms handle operands of one size only (MOVZX-like size changes excluded).
@@ -357,10 +363,10 @@ pub fn specialise(op: &Op) -> Handler {
         return op.exec;
     }
     let form = match (op.dst, op.src) {
-        (Loc::Reg(_), Loc::Reg(_)) => row.1,
-        (Loc::Reg(_), Loc::Imm) => row.2,
-        (Loc::Reg(_), Loc::Mem) => row.3,
-        (Loc::Mem, Loc::Reg(_)) => row.4,
+        (Loc::Reg(_), Loc::Reg(_)) => row.reg_reg,
+        (Loc::Reg(_), Loc::Imm) => row.reg_imm,
+        (Loc::Reg(_), Loc::Mem) => row.reg_mem,
+        (Loc::Mem, Loc::Reg(_)) => row.mem_reg,
         _ => None,
     };
     form.unwrap_or(op.exec)
