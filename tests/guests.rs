@@ -16,6 +16,7 @@ const KERNELS: &[&str] = &[
     "exit_code",
     "multiboot",
     "paging",
+    "rings",
 ];
 const CFLAGS: &[&str] = &[
     "-m32",

@@ -300,6 +300,11 @@ impl Cpu {
         if fault == Fault::DivideError && self.quirks.div_error_next_ip {
             ret = self.next_ip(len);
         }
+        log::debug!(
+            "{fault} at {:04x}:{:08x}",
+            self.state.seg[Seg::Cs as usize].selector,
+            self.state.eip
+        );
         let mut fault = fault;
         if let Some(prev) = self.delivering {
             // A fault while delivering a fault (SDM Vol. 3 table 6-5).

@@ -16,7 +16,7 @@ pub struct Descriptor {
 }
 
 impl Descriptor {
-    fn access(self) -> u8 {
+    pub fn access(self) -> u8 {
         (self.raw >> 40) as u8
     }
     pub fn present(self) -> bool {
@@ -62,7 +62,7 @@ impl Descriptor {
         }
     }
     /// Gate fields: (selector, offset).
-    fn gate_target(self) -> (u16, u32) {
+    pub fn gate_target(self) -> (u16, u32) {
         let r = self.raw;
         let offset = (r & 0xFFFF) as u32 | (((r >> 48) & 0xFFFF) as u32) << 16;
         ((r >> 16) as u16, offset)
@@ -72,7 +72,11 @@ impl Descriptor {
 impl Cpu {
     /// Reads the descriptor `selector` names from the GDT or LDT (#GP(selector) past the
     /// table's limit).
-    fn descriptor(&mut self, bus: &mut dyn Bus, selector: u16) -> Result<Descriptor, Fault> {
+    pub(crate) fn descriptor(
+        &mut self,
+        bus: &mut dyn Bus,
+        selector: u16,
+    ) -> Result<Descriptor, Fault> {
         let table = if selector & 4 != 0 {
             (self.state.ldtr.base, self.state.ldtr.limit)
         } else {
@@ -91,7 +95,7 @@ impl Cpu {
     }
 
     /// Sets the accessed bit of a segment descriptor, as the processor does on a load.
-    fn mark_accessed(
+    pub(crate) fn mark_accessed(
         &mut self,
         bus: &mut dyn Bus,
         selector: u16,
@@ -153,13 +157,16 @@ impl Cpu {
         Ok(())
     }
 
-    /// A far JMP, CALL or RET to `selector:offset` at the current privilege level.
+    /// A far JMP or RET to `selector:offset` at the current privilege level.
     pub(crate) fn far_jump_pm(
         &mut self,
         bus: &mut dyn Bus,
         selector: u16,
         offset: u32,
     ) -> Result<(), Fault> {
+        if selector & !3 != 0 && !self.descriptor(bus, selector)?.is_segment() {
+            return self.unsupported("a far JMP through a gate or to a TSS", selector & !3);
+        }
         let (cache, level) = self.code_segment(bus, selector, offset, false)?;
         self.state.seg[Seg::Cs as usize] = cache;
         self.set_cpl(level);
@@ -171,7 +178,7 @@ impl Cpu {
     /// Checks a code segment for a transfer to `selector:offset` (SDM Vol. 3 5.8.1); `gate`
     /// allows a more privileged non-conforming target (interrupt gates). Returns the cache
     /// and the DPL it runs at.
-    fn code_segment(
+    pub(crate) fn code_segment(
         &mut self,
         bus: &mut dyn Bus,
         selector: u16,
@@ -183,9 +190,6 @@ impl Cpu {
             return Err(Fault::GeneralProtection(0));
         }
         let d = self.descriptor(bus, selector)?;
-        if !d.is_segment() {
-            return self.unsupported("far transfer through a call or task gate", err);
-        }
         let cpl = self.state.cpl;
         let rpl = (selector & 3) as u8;
         let ok = d.is_code()
@@ -201,10 +205,7 @@ impl Cpu {
             return Err(Fault::SegmentNotPresent(err));
         }
         let level = if d.conforming() { cpl } else { d.dpl() };
-        if level != cpl {
-            return self.unsupported("an interrupt gate into a more privileged level", err);
-        }
-        let cache = d.cache((selector & !3) | cpl as u16);
+        let cache = d.cache((selector & !3) | level as u16);
         if offset > cache.limit {
             return Err(Fault::GeneralProtection(0));
         }
@@ -253,6 +254,17 @@ impl Cpu {
         let (selector, offset) = gate.gate_target();
         let offset = if size == 2 { offset & 0xFFFF } else { offset };
         let (cache, level) = self.code_segment(bus, selector, offset, true)?;
+        if level < self.state.cpl {
+            let mut frame = vec![
+                self.state.flags(),
+                self.state.seg[Seg::Cs as usize].selector as u32,
+                ret,
+            ];
+            frame.extend(error_code.map(u32::from));
+            self.enter_inner_level(bus, level, size, &frame)?;
+            self.finish_interrupt(cache, level, offset, clears_if);
+            return Ok(());
+        }
         let flags = self.state.flags();
         let cs = self.state.seg[Seg::Cs as usize].selector as u32;
         let old_esp = self.state.regs[crate::state::reg::ESP];
@@ -269,6 +281,12 @@ impl Cpu {
             self.state.regs[crate::state::reg::ESP] = old_esp;
             return Err(f);
         }
+        self.finish_interrupt(cache, level, offset, clears_if);
+        Ok(())
+    }
+
+    /// The last steps of an interrupt: flags, CS:EIP and the privilege level of the handler.
+    fn finish_interrupt(&mut self, cache: SegmentCache, level: u8, offset: u32, clears_if: bool) {
         self.state.materialize_flags();
         self.state.eflags &= !(fl::TF | fl::NT | fl::RF | fl::VM);
         if clears_if {
@@ -278,7 +296,6 @@ impl Cpu {
         self.set_cpl(level);
         self.state.eip = offset as u64;
         self.exit_block = true;
-        Ok(())
     }
 
     /// IRET in protected mode back to the same privilege level.
@@ -292,8 +309,11 @@ impl Cpu {
         if size == 4 && flags & fl::VM != 0 && self.state.cpl == 0 {
             return self.unsupported("IRET to virtual-8086 mode", 0);
         }
-        if (sel & 3) as u8 != self.state.cpl {
-            return self.unsupported("IRET to another privilege level", sel & !3);
+        if ((sel & 3) as u8) < self.state.cpl {
+            return Err(Fault::GeneralProtection(sel & !3));
+        }
+        if (sel & 3) as u8 > self.state.cpl {
+            return self.return_to_outer_level(bus, size, off, sel, Some(flags), 0);
         }
         self.far_jump_pm(bus, sel, off)?;
         self.adjust_sp(3 * size as u32);
@@ -303,7 +323,7 @@ impl Cpu {
 
     /// A protected-mode operation that issue #4 brings: log it and raise #GP.
     #[cold]
-    fn unsupported<T>(&self, what: &str, code: u16) -> Result<T, Fault> {
+    pub(crate) fn unsupported<T>(&self, what: &str, code: u16) -> Result<T, Fault> {
         log::warn!("{what} is not emulated yet (issue #4)");
         Err(Fault::GeneralProtection(code))
     }

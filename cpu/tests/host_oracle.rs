@@ -248,6 +248,10 @@ fn mask(bits: u32) -> u32 {
         (1 << bits) - 1
     }
 }
+/// SHLD/SHRD by an immediate other than 1: AF and OF are undefined.
+fn defined_but_af_of(_: &Regs) -> Option<u32> {
+    Some(fl::AF | fl::OF)
+}
 fn bit_scan(r: &Regs) -> Option<u32> {
     // The destination is undefined for a zero source.
     (r[1] != 0).then_some(fl::CF | fl::OF | fl::SF | fl::AF | fl::PF)
@@ -345,6 +349,9 @@ cases! {
     shld16_cl: shd16 => |a| a.shld(ax, bx, cl);
     shrd32_cl: shd32 => |a| a.shrd(eax, ebx, cl);
     shrd16_cl: shd16 => |a| a.shrd(dx, si, cl);
+    shld32_imm: defined_but_af_of => |a| a.shld(eax, ebx, 16);
+    shrd32_imm: defined_but_af_of => |a| a.shrd(ecx, edx, 7);
+    shld16_imm: defined_but_af_of => |a| a.shld(si, di, 9);
     mul32: mul => |a| a.mul(ebx);
     mul8: mul => |a| a.mul(bl);
     imul16: mul => |a| a.imul(bx);

@@ -89,7 +89,7 @@ void exit(int code)
 /* ---- interrupts ---- */
 
 struct gate { uint16_t off_lo, sel; uint8_t zero, type; uint16_t off_hi; } __attribute__((packed));
-static struct gate idt[48];
+static struct gate idt[0x81];
 static irq_handler handlers[16];
 
 void irq_dispatch(int irq)

@@ -7,6 +7,7 @@ use iced_x86::{CpuidFeature, Instruction, Mnemonic as M, OpKind};
 
 use super::{Handler, Loc, Op};
 use crate::cpu::Cpu;
+use crate::descriptor_ops;
 use crate::exec::{alu, bcd, control, data, fast, io, muldiv, shift, stack, string, system};
 use crate::model::CpuModel;
 
@@ -150,6 +151,10 @@ const TABLE: &[(M, Handler)] = &[
     (M::Wbinvd, system::cache_control),
     (M::Ud2, system::ud),
     (M::Invlpg, system::invlpg),
+    (M::Ltr, descriptor_ops::ltr),
+    (M::Lldt, descriptor_ops::lldt),
+    (M::Str, descriptor_ops::str_),
+    (M::Sldt, descriptor_ops::sldt),
 ];
 
 fn lookup(m: M) -> Option<Handler> {

@@ -112,8 +112,16 @@ pub fn ret_near(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     Ok(())
 }
 
-/// Far JMP or CALL to `sel:off`.
+/// Far JMP or CALL to `sel:off`; in protected mode the selector may name a call gate.
 fn far_transfer(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, sel: u16, off: u32, call: bool) -> Exec {
+    if cpu.state.protected()
+        && !cpu.state.v86()
+        && sel & !3 != 0
+        && !cpu.descriptor(bus, sel)?.is_segment()
+    {
+        let ret = call.then(|| cpu.next_ip(op.len));
+        return cpu.through_call_gate(bus, sel, ret);
+    }
     if call {
         let cs = cpu.state.seg[Seg::Cs as usize].selector as u32;
         let ret = cpu.next_ip(op.len);
@@ -157,14 +165,14 @@ pub fn call_far_mem(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 
 pub fn ret_far(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let s = op.osize;
-    let off = cpu.peek(bus, 0, s)?;
+    let off = cpu.peek(bus, 0, s)? & size_mask(s);
     let sel = cpu.peek(bus, s as u32, 2)? as u16;
-    if cpu.state.protected() && !cpu.state.v86() && (sel & 3) as u8 != cpu.state.cpl {
-        log::warn!("RETF to another privilege level is not emulated yet (issue #4)");
-        return Err(Fault::GeneralProtection(sel & !3));
+    let release = op.imm & 0xFFFF;
+    if cpu.state.protected() && !cpu.state.v86() && (sel & 3) as u8 > cpu.state.cpl {
+        return cpu.return_to_outer_level(bus, s, off, sel, None, release);
     }
-    cpu.load_cs(bus, sel, off & size_mask(s))?;
-    cpu.adjust_sp(2 * s as u32 + (op.imm & 0xFFFF));
+    cpu.load_cs(bus, sel, off)?;
+    cpu.adjust_sp(2 * s as u32 + release);
     Ok(())
 }
 

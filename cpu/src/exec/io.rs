@@ -1,28 +1,11 @@
-//! Port I/O: IN and OUT (SDM Vol. 1 ch. 19). Ports are reached through the `Bus`; the
-//! protected-mode IOPL and I/O-permission-bitmap checks arrive with issue #4.
+//! Port I/O: IN and OUT (SDM Vol. 1 ch. 19). Ports are reached through the `Bus`; the IOPL
+//! and I/O-permission-bitmap checks are in `privilege.rs`.
 
 use super::Exec;
 use crate::bus::Bus;
 use crate::cpu::Cpu;
 use crate::decode::{Loc, Op};
-use crate::fault::Fault;
 use crate::state::reg::{EAX, EDX};
-
-impl Cpu {
-    /// May the current privilege level access `size` bytes at `port`?
-    pub(crate) fn check_io(
-        &mut self,
-        _bus: &mut dyn Bus,
-        _port: u16,
-        _size: u8,
-    ) -> Result<(), Fault> {
-        let iopl = (self.state.flags() >> 12) & 3;
-        if self.state.protected() && (self.state.cpl as u32 > iopl || self.state.v86()) {
-            return Err(Fault::GeneralProtection(0));
-        }
-        Ok(())
-    }
-}
 
 /// The port of IN/OUT: an immediate or DX.
 fn port(cpu: &Cpu, loc: Loc, op: &Op) -> u16 {

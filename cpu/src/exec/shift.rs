@@ -177,7 +177,7 @@ fn double_count(cpu: &Cpu, op: &Op) -> u32 {
     let c = if op.cc == 1 {
         cpu.state.r8(1) as u32
     } else {
-        op.imm2
+        op.imm
     };
     c & 0x1F
 }
