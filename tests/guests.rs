@@ -17,6 +17,7 @@ const KERNELS: &[&str] = &[
     "multiboot",
     "paging",
     "rings",
+    "msr",
 ];
 const CFLAGS: &[&str] = &[
     "-m32",

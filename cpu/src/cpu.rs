@@ -49,6 +49,8 @@ pub struct Cpu {
     pub blocks_decoded: u64,
     /// Log every instruction (see `trace.rs`).
     pub trace: bool,
+    /// Model-specific registers.
+    pub msrs: crate::msr::Msrs,
     /// Nesting of exception delivery, for double and triple faults.
     delivering: Option<Fault>,
 }
@@ -72,6 +74,7 @@ impl Cpu {
             last_vector: None,
             blocks_decoded: 0,
             trace: crate::trace::enabled(),
+            msrs: crate::msr::Msrs::reset(),
             delivering: None,
         };
         cpu.reset();
@@ -114,6 +117,7 @@ impl Cpu {
         };
         self.state.regs[crate::state::reg::EDX] = self.model.cpuid_signature().0 as u64 & 0xFFF;
         self.state.seg[Seg::Ss as usize].access = SegmentCache::PRESENT | 0x13;
+        self.msrs = crate::msr::Msrs::reset();
         self.flush_tlb();
         self.exit_block = false;
         self.irq_shadow = 0;

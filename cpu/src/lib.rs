@@ -15,6 +15,7 @@ pub mod flags;
 mod interrupt;
 mod mem;
 pub mod model;
+pub mod msr;
 pub mod paging;
 mod privilege;
 mod protected;

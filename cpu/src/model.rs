@@ -135,7 +135,9 @@ impl CpuModel {
             F::INTEL386 => I80386,
             F::INTEL486 => I80486,
             F::CPUID | F::TSC | F::CX8 | F::MSR => Pentium,
-            F::CMOV | F::PAUSE | F::MULTIBYTENOP => P6,
+            F::CMOV | F::MULTIBYTENOP | F::SEP | F::RDPMC => P6,
+            // PAUSE is REP NOP: every processor runs it as a NOP.
+            F::PAUSE => return true,
             F::FPU => return self.quirks().fpu,
             F::FPU287 => I80286,
             F::FPU387 => I80386,

@@ -184,3 +184,44 @@ fn loading_a_data_segment_reads_the_descriptor() {
     // The accessed bit is set in the descriptor (SDM Vol. 3 3.4.5.1).
     assert_eq!(cpu.ram().get(GDT as usize + 16 + 5), Some(0x93));
 }
+
+/// Runs `body` at CPL 0 in flat 32-bit protected mode with every exception vector left
+/// empty except #GP (vector 0x0D), and returns the CPU.
+fn run_simple(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Cpu {
+    run(|a| {
+        let mut gp = a.create_label();
+        let unused = a.create_label();
+        body(a)?;
+        a.hlt()?;
+        a.set_label(&mut gp)?;
+        a.mov(edi, 0xDEADu32)?;
+        a.hlt()?;
+        Ok([unused, gp, unused, unused])
+    })
+    .0
+}
+
+#[test]
+fn unknown_msr_raises_gp() {
+    // SDM Vol. 2 RDMSR: "#GP(0) if the value in ECX specifies a reserved or unimplemented MSR".
+    let cpu = run_simple(|a| {
+        a.mov(ecx, 0x1234_5678u32)?;
+        a.rdmsr()
+    });
+    assert_eq!(cpu.state.r32(EDI), 0xDEAD);
+}
+
+#[test]
+fn writing_the_tsc_sets_it() {
+    // SDM Vol. 3 18.17: "the time-stamp counter can be written with WRMSR".
+    let cpu = run_simple(|a| {
+        a.mov(ecx, 0x10u32)?;
+        a.mov(eax, 0u32)?;
+        a.mov(edx, 5u32)?;
+        a.wrmsr()?;
+        a.rdtsc()
+    });
+    assert_eq!(cpu.state.r32(EDX), 5);
+    assert!(cpu.state.r32(EAX) < 100, "a few instructions later");
+    assert_ne!(cpu.state.r32(EDI), 0xDEAD);
+}

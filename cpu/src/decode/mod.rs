@@ -326,6 +326,9 @@ impl Cpu {
                     } else if r.is_cr() {
                         op.imm2 = r as u32 - Register::CR0 as u32;
                         (Loc::None, 4)
+                    } else if r.is_dr() {
+                        op.imm2 = r as u32 - Register::DR0 as u32;
+                        (Loc::None, 4)
                     } else {
                         (Loc::None, 0)
                     }

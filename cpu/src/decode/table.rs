@@ -10,6 +10,7 @@ use crate::cpu::Cpu;
 use crate::descriptor_ops;
 use crate::exec::{alu, bcd, control, data, fast, io, muldiv, shift, stack, string, system};
 use crate::model::CpuModel;
+use crate::msr;
 
 pub const UD: Handler = system::ud;
 pub const NOP: Handler = system::nop;
@@ -152,6 +153,11 @@ const TABLE: &[(M, Handler)] = &[
     (M::Ud2, system::ud),
     (M::Invlpg, system::invlpg),
     (M::Ltr, descriptor_ops::ltr),
+    (M::Rdmsr, msr::rdmsr),
+    (M::Wrmsr, msr::wrmsr),
+    (M::Rdpmc, msr::rdpmc),
+    (M::Sysenter, msr::sysenter),
+    (M::Sysexit, msr::sysexit),
     (M::Lldt, descriptor_ops::lldt),
     (M::Str, descriptor_ops::str_),
     (M::Sldt, descriptor_ops::sldt),
@@ -265,6 +271,8 @@ pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
     match m {
         M::Mov if instr.op0_register().is_cr() => system::mov_to_cr,
         M::Mov if instr.op1_register().is_cr() => system::mov_from_cr,
+        M::Mov if instr.op0_register().is_dr() => msr::mov_to_dr,
+        M::Mov if instr.op1_register().is_dr() => msr::mov_from_dr,
         M::Mov if has_control_reg => UD,
         M::Mov if sreg_operand(instr, 0) => data::mov_to_sreg,
         M::Mov if sreg_operand(instr, 1) => data::mov_from_sreg,
