@@ -183,6 +183,9 @@ impl Cpu {
         let s = &mut self.state.seg[seg as usize];
         s.selector = selector;
         s.base = (selector as u32) << 4;
+        // A real-mode load makes the segment usable; limit and attributes stay (SDM Vol. 3
+        // 20.1.1), which is what "unreal mode" relies on.
+        s.valid |= SegmentCache::READ | SegmentCache::WRITE;
     }
 
     /// Writes EFLAGS as POPF would in real mode at CPL 0: reserved bits keep their fixed

@@ -7,7 +7,7 @@ use crate::bus::{Bus, PhysPage, PAGE_SIZE};
 use crate::cpu::Cpu;
 use crate::fault::Fault;
 use crate::paging::{Access, Translation};
-use crate::state::Seg;
+use crate::state::{Seg, SegmentCache};
 use crate::tlb::Tlb;
 
 impl Cpu {
@@ -22,10 +22,23 @@ impl Cpu {
     ) -> Result<u32, Fault> {
         let s = &self.state.seg[seg];
         let last = off.wrapping_add(size as u32 - 1);
-        if last <= s.limit && last >= off {
+        let rights = SegmentCache::READ | SegmentCache::EXPAND_DOWN;
+        if s.valid & rights == SegmentCache::READ && last <= s.limit && last >= off {
             return self.read_lin(bus, s.base.wrapping_add(off), size);
         }
-        self.read_outside_limit(bus, seg, off, size)
+        match self.segment_check(seg, off, size, false)? {
+            Some(lin) => self.read_lin(bus, lin, size),
+            None => {
+                let mut v = 0;
+                for i in 0..size as u32 {
+                    let lin = self.state.seg[seg]
+                        .base
+                        .wrapping_add(off.wrapping_add(i) & 0xFFFF);
+                    v |= self.read_lin(bus, lin, 1)? << (8 * i);
+                }
+                Ok(v)
+            }
+        }
     }
 
     /// Writes `size` bytes (1, 2 or 4) at `seg:off`.
@@ -40,10 +53,71 @@ impl Cpu {
     ) -> Result<(), Fault> {
         let s = &self.state.seg[seg];
         let last = off.wrapping_add(size as u32 - 1);
-        if last <= s.limit && last >= off {
+        let rights = SegmentCache::WRITE | SegmentCache::EXPAND_DOWN;
+        if s.valid & rights == SegmentCache::WRITE && last <= s.limit && last >= off {
             return self.write_lin(bus, s.base.wrapping_add(off), size, value);
         }
-        self.write_outside_limit(bus, seg, off, size, value)
+        match self.segment_check(seg, off, size, true)? {
+            Some(lin) => self.write_lin(bus, lin, size, value),
+            None => {
+                for i in 0..size as u32 {
+                    let lin = self.state.seg[seg]
+                        .base
+                        .wrapping_add(off.wrapping_add(i) & 0xFFFF);
+                    self.write_lin(bus, lin, 1, value >> (8 * i))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The fault for a segment violation: #SS for the stack segment, #GP otherwise (the 286
+    /// reports every real-mode overrun as #GP).
+    #[cold]
+    fn limit_fault(&self, seg: usize) -> Fault {
+        if seg == Seg::Ss as usize && !self.quirks.overrun_always_gp {
+            Fault::StackFault(0)
+        } else {
+            Fault::GeneralProtection(0)
+        }
+    }
+
+    /// The full segment check (SDM Vol. 3 5.3, 5.4): the segment's type must allow the
+    /// access in protected mode (null and unusable segments allow none), and the offset must
+    /// lie inside the limit, above it for expand-down segments. Returns the linear address,
+    /// or `None` where the 8086 wraps the offset inside the segment byte by byte.
+    #[cold]
+    fn segment_check(
+        &self,
+        seg: usize,
+        off: u32,
+        size: u8,
+        write: bool,
+    ) -> Result<Option<u32>, Fault> {
+        let s = &self.state.seg[seg];
+        let last = off.wrapping_add(size as u32 - 1);
+        let typed = !self.state.protected() || self.state.v86();
+        let need = if write {
+            SegmentCache::WRITE
+        } else {
+            SegmentCache::READ
+        };
+        if !typed && s.valid & need == 0 {
+            return Err(self.limit_fault(seg));
+        }
+        let inside = if s.valid & SegmentCache::EXPAND_DOWN != 0 && !typed {
+            let upper = if s.big() { u32::MAX } else { 0xFFFF };
+            off > s.limit && last <= upper && last >= off
+        } else {
+            last <= s.limit && last >= off
+        };
+        if inside {
+            return Ok(Some(s.base.wrapping_add(off)));
+        }
+        if self.quirks.segment_wrap {
+            return Ok(None);
+        }
+        Err(self.limit_fault(seg))
     }
 
     /// Checks that `len` bytes at `seg:off` lie inside the segment.
@@ -54,59 +128,6 @@ impl Cpu {
         } else {
             Err(self.limit_fault(seg))
         }
-    }
-
-    /// An access that runs past the segment limit: the 8086 wraps the offset inside the
-    /// segment byte by byte; later processors fault (#SS for the stack segment).
-    #[cold]
-    fn limit_fault(&self, seg: usize) -> Fault {
-        if seg == Seg::Ss as usize && !self.quirks.overrun_always_gp {
-            Fault::StackFault(0)
-        } else {
-            Fault::GeneralProtection(0)
-        }
-    }
-
-    #[cold]
-    fn read_outside_limit(
-        &mut self,
-        bus: &mut dyn Bus,
-        seg: usize,
-        off: u32,
-        size: u8,
-    ) -> Result<u32, Fault> {
-        if !self.quirks.segment_wrap {
-            return Err(self.limit_fault(seg));
-        }
-        let mut v = 0;
-        for i in 0..size as u32 {
-            let lin = self.state.seg[seg]
-                .base
-                .wrapping_add(off.wrapping_add(i) & 0xFFFF);
-            v |= self.read_lin(bus, lin, 1)? << (8 * i);
-        }
-        Ok(v)
-    }
-
-    #[cold]
-    fn write_outside_limit(
-        &mut self,
-        bus: &mut dyn Bus,
-        seg: usize,
-        off: u32,
-        size: u8,
-        value: u32,
-    ) -> Result<(), Fault> {
-        if !self.quirks.segment_wrap {
-            return Err(self.limit_fault(seg));
-        }
-        for i in 0..size as u32 {
-            let lin = self.state.seg[seg]
-                .base
-                .wrapping_add(off.wrapping_add(i) & 0xFFFF);
-            self.write_lin(bus, lin, 1, value >> (8 * i))?;
-        }
-        Ok(())
     }
 
     /// Reads at a linear address.
@@ -289,9 +310,19 @@ impl Cpu {
         Ok(t.phys)
     }
 
-    /// Reads one instruction byte at CS:`eip` for the decoder.
+    /// Reads one instruction byte at CS:`eip` for the decoder: instruction fetches need
+    /// only the CS limit, not a readable code segment.
     pub(crate) fn fetch_byte(&mut self, bus: &mut dyn Bus, eip: u32) -> Result<u8, Fault> {
-        Ok(self.read(bus, Seg::Cs as usize, eip, 1)? as u8)
+        let cs = &self.state.seg[Seg::Cs as usize];
+        let off = if self.quirks.segment_wrap {
+            eip & 0xFFFF
+        } else {
+            eip
+        };
+        if off > cs.limit {
+            return Err(Fault::GeneralProtection(0));
+        }
+        Ok(self.read_lin(bus, cs.base.wrapping_add(off), 1)? as u8)
     }
 
     /// Pushes `value` of `size` bytes onto the stack (SS:SP or SS:ESP as SS.B says).

@@ -59,6 +59,7 @@ impl Descriptor {
             access,
             base,
             limit,
+            valid: SegmentCache::validity(access),
         }
     }
     /// Gate fields: (selector, offset).

@@ -85,12 +85,43 @@ pub struct SegmentCache {
     pub base: u32,
     /// Effective (byte-granular) limit.
     pub limit: u32,
+    /// What accesses the segment allows (`SegmentCache::READ` ...), derived from `access`
+    /// when the cache is loaded; zero for a null or unusable segment.
+    pub valid: u8,
 }
 
 impl SegmentCache {
     /// Descriptor D/B bit: 32-bit default operand size (code) or stack (SS).
     pub const DB: u16 = 1 << 14;
     pub const PRESENT: u16 = 1 << 7;
+    /// `valid` bits.
+    pub const READ: u8 = 1;
+    pub const WRITE: u8 = 2;
+    pub const EXPAND_DOWN: u8 = 4;
+
+    /// The accesses a segment with these access rights allows (SDM Vol. 3 3.4.5.1).
+    pub fn validity(access: u16) -> u8 {
+        let (present, segment, code) = (access & 0x80 != 0, access & 0x10 != 0, access & 0x08 != 0);
+        match (present && segment, code) {
+            (false, _) => 0,
+            (true, true) => {
+                if access & 2 != 0 {
+                    Self::READ
+                } else {
+                    0
+                }
+            }
+            (true, false) => {
+                Self::READ
+                    | if access & 2 != 0 { Self::WRITE } else { 0 }
+                    | if access & 4 != 0 {
+                        Self::EXPAND_DOWN
+                    } else {
+                        0
+                    }
+            }
+        }
+    }
 
     /// A real-mode segment: base = selector * 16, 64 KiB limit, present, writable data.
     pub fn real_mode(selector: u16) -> Self {
@@ -99,6 +130,7 @@ impl SegmentCache {
             access: Self::PRESENT | 0x13,
             base: (selector as u32) << 4,
             limit: 0xFFFF,
+            valid: Self::READ | Self::WRITE,
         }
     }
 
@@ -106,11 +138,13 @@ impl SegmentCache {
     /// enter protected mode with flat segments, such as Multiboot).
     pub fn flat32(selector: u16, code: bool) -> Self {
         let ty = if code { 0x1B } else { 0x13 };
+        let access = Self::PRESENT | ty | Self::DB | (1 << 15);
         SegmentCache {
             selector,
-            access: Self::PRESENT | ty | Self::DB | (1 << 15),
+            access,
             base: 0,
             limit: 0xFFFF_FFFF,
+            valid: Self::validity(access),
         }
     }
 

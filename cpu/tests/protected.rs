@@ -46,10 +46,15 @@ fn run(body: impl FnOnce(&mut CodeAssembler) -> Result<[CodeLabel; 4], IcedError
     let code = result.inner.code_buffer.clone();
     let ram = Rc::new(GuestRam::new(1 << 20));
     ram.write_slice(CODE as usize, &code);
+    // 0x08 code, 0x10 data, 0x18 read-only data, 0x20 expand-down data (limit 0xFFF: valid
+    // offsets 0x1000-0xFFFFFFFF), 0x28 execute-only code.
     let gdt = [
         0,
         descriptor(0, 0xF_FFFF, 0x9A, 0xC),
         descriptor(0, 0xF_FFFF, 0x92, 0xC),
+        descriptor(0, 0xF_FFFF, 0x90, 0xC),
+        descriptor(0, 0xFFF, 0x96, 0x4),
+        descriptor(0, 0xF_FFFF, 0x98, 0xC),
     ];
     for (i, d) in gdt.iter().enumerate() {
         ram.write_slice(GDT as usize + 8 * i, &d.to_le_bytes());
@@ -224,4 +229,46 @@ fn writing_the_tsc_sets_it() {
     assert_eq!(cpu.state.r32(EDX), 5);
     assert!(cpu.state.r32(EAX) < 100, "a few instructions later");
     assert_ne!(cpu.state.r32(EDI), 0xDEAD);
+}
+
+/// Loads `sel` into ES with MOV, then runs `access` (which uses ES); EDI is 0xDEAD if it
+/// raised #GP.
+fn es_access(sel: u32, access: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Cpu {
+    run_simple(|a| {
+        a.mov(eax, sel)?;
+        a.mov(es, ax)?;
+        access(a)
+    })
+}
+
+#[test]
+fn writing_a_read_only_data_segment_raises_gp() {
+    // SDM Vol. 3 5.4.1: a write to a read-only data segment is a #GP(0).
+    let cpu = es_access(0x18, |a| a.mov(dword_ptr(0x2000).es(), 1u32));
+    assert_eq!(cpu.state.r32(EDI), 0xDEAD);
+    let cpu = es_access(0x18, |a| a.mov(eax, dword_ptr(0x2000).es()));
+    assert_ne!(cpu.state.r32(EDI), 0xDEAD, "reading it is fine");
+}
+
+#[test]
+fn a_null_segment_cannot_be_used() {
+    // SDM Vol. 3 3.4.2: loading null is allowed, using it is a #GP(0).
+    let cpu = es_access(0, |a| a.mov(eax, dword_ptr(0x2000).es()));
+    assert_eq!(cpu.state.r32(EDI), 0xDEAD);
+}
+
+#[test]
+fn expand_down_segments_allow_offsets_above_the_limit() {
+    // SDM Vol. 3 3.4.5.1: valid offsets of an expand-down segment run from limit + 1 up.
+    let cpu = es_access(0x20, |a| a.mov(eax, dword_ptr(0x800).es()));
+    assert_eq!(cpu.state.r32(EDI), 0xDEAD, "below the limit");
+    let cpu = es_access(0x20, |a| a.mov(dword_ptr(0x1000).es(), 7u32));
+    assert_ne!(cpu.state.r32(EDI), 0xDEAD, "just above it");
+}
+
+#[test]
+fn execute_only_code_cannot_be_read_as_data() {
+    // SDM Vol. 3 5.4.1: reading a code segment without the readable bit is a #GP(0).
+    let cpu = es_access(0x28, |a| a.mov(eax, dword_ptr(0x2000).es()));
+    assert_eq!(cpu.state.r32(EDI), 0xDEAD);
 }

@@ -161,6 +161,11 @@ const TABLE: &[(M, Handler)] = &[
     (M::Lldt, descriptor_ops::lldt),
     (M::Str, descriptor_ops::str_),
     (M::Sldt, descriptor_ops::sldt),
+    (M::Lar, descriptor_ops::lar),
+    (M::Lsl, descriptor_ops::lsl),
+    (M::Verr, descriptor_ops::verr),
+    (M::Verw, descriptor_ops::verw),
+    (M::Arpl, descriptor_ops::arpl),
 ];
 
 fn lookup(m: M) -> Option<Handler> {
