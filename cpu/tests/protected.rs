@@ -130,7 +130,7 @@ fn gp_fault_pushes_the_selector_as_error_code() {
         let mut gp = a.create_label();
         let mut load = a.create_label();
         let unused = a.create_label();
-        a.mov(eax, 0x18u32)?; // past the GDT's limit
+        a.mov(eax, 0x30u32)?; // past the GDT's limit
         a.set_label(&mut load)?;
         a.mov(ds, ax)?;
         a.hlt()?;
@@ -142,7 +142,7 @@ fn gp_fault_pushes_the_selector_as_error_code() {
     });
     assert_eq!(
         cpu.state.r32(ECX),
-        0x18,
+        0x30,
         "#GP(selector) for a selector past the limit"
     );
     assert_eq!(
