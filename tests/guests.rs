@@ -18,6 +18,8 @@ const KERNELS: &[&str] = &[
     "paging",
     "rings",
     "msr",
+    "descriptors",
+    "smc",
 ];
 const CFLAGS: &[&str] = &[
     "-m32",
