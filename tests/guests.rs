@@ -20,6 +20,7 @@ const KERNELS: &[&str] = &[
     "msr",
     "descriptors",
     "smc",
+    "v86",
 ];
 const CFLAGS: &[&str] = &[
     "-m32",

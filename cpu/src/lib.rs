@@ -23,6 +23,7 @@ mod segment;
 pub mod state;
 pub mod tlb;
 pub mod trace;
+mod v86;
 
 pub use bus::{Bus, BusAction, FlatBus, GuestRam, PhysPage};
 pub use cpu::{Cpu, Exit};

@@ -119,8 +119,14 @@ impl Cpu {
         let old_ss = self.state.seg[Seg::Ss as usize];
         let old_esp = self.state.r32(ESP);
         let old_cpl = self.state.cpl;
-        let mut values = vec![old_ss.selector as u32, old_esp];
-        values.extend_from_slice(frame);
+        // Leaving virtual-8086 mode the caller supplies the whole frame, old SS:ESP included.
+        let values = if self.state.v86() {
+            frame.to_vec()
+        } else {
+            let mut v = vec![old_ss.selector as u32, old_esp];
+            v.extend_from_slice(frame);
+            v
+        };
         // The new stack is written with the new privilege level's access rights.
         self.set_cpl(level);
         match self.push_frame(bus, &ss, esp, size, &values) {

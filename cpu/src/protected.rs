@@ -249,12 +249,26 @@ impl Cpu {
         if !gate.present() {
             return Err(Fault::SegmentNotPresent(idt_err));
         }
-        if self.state.v86() {
-            return self.unsupported("an interrupt from virtual-8086 mode", idt_err);
-        }
         let (selector, offset) = gate.gate_target();
         let offset = if size == 2 { offset & 0xFFFF } else { offset };
         let (cache, level) = self.code_segment(bus, selector, offset, true)?;
+        if self.state.v86() {
+            // Only a 32-bit gate to a ring-0 non-conforming segment can take it (SDM 20.3.1.1).
+            if size != 4 || level != 0 || cache.access & 0x04 != 0 {
+                return Err(Fault::GeneralProtection(selector & !3));
+            }
+            let mut frame = vec![
+                self.state.seg[Seg::Ss as usize].selector as u32,
+                self.state.r32(crate::state::reg::ESP),
+            ];
+            frame.extend([
+                self.state.flags(),
+                self.state.seg[Seg::Cs as usize].selector as u32,
+                ret,
+            ]);
+            frame.extend(error_code.map(u32::from));
+            return self.leave_v86(bus, cache, offset, &frame, clears_if);
+        }
         if level < self.state.cpl {
             let mut frame = vec![
                 self.state.flags(),
@@ -308,7 +322,7 @@ impl Cpu {
         let sel = self.peek(bus, size as u32, 2)? as u16;
         let flags = self.peek(bus, 2 * size as u32, size)?;
         if size == 4 && flags & fl::VM != 0 && self.state.cpl == 0 {
-            return self.unsupported("IRET to virtual-8086 mode", 0);
+            return self.enter_v86(bus);
         }
         if ((sel & 3) as u8) < self.state.cpl {
             return Err(Fault::GeneralProtection(sel & !3));

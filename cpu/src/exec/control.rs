@@ -177,6 +177,7 @@ pub fn ret_far(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 pub fn iret(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.v86_iopl_check()?;
     let s = op.osize;
     if cpu.state.protected() && !cpu.state.v86() {
         return cpu.iret_pm(bus, s);
@@ -191,6 +192,7 @@ pub fn iret(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 pub fn int(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.v86_iopl_check()?;
     let ret = cpu.next_ip(op.len);
     cpu.interrupt(bus, op.imm as u8, ret, Event::Software)
 }

@@ -97,6 +97,7 @@ pub fn popa(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 pub fn pushf(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.v86_iopl_check()?;
     // The image has VM and RF clear (SDM PUSHF).
     let v = cpu.state.flags() & !(fl::VM | fl::RF);
     cpu.push(bus, op.osize, v)?;
@@ -104,6 +105,7 @@ pub fn pushf(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 pub fn popf(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.v86_iopl_check()?;
     let v = cpu.peek(bus, 0, op.osize)?;
     cpu.write_flags(v, op.osize);
     cpu.adjust_sp(op.osize as u32);
@@ -118,7 +120,7 @@ impl Cpu {
         let old = self.state.flags();
         let iopl = (old & fl::IOPL) >> 12;
         let mut keep = fl::VM | fl::RF | fl::VIP | fl::VIF;
-        if self.state.protected() && self.state.cpl > 0 {
+        if self.state.protected() && self.state.cpl > 0 || self.state.v86() {
             keep |= fl::IOPL;
         }
         if self.state.protected() && self.state.cpl as u32 > iopl {

@@ -1,0 +1,78 @@
+/* Virtual-8086 mode (Intel SDM Vol. 3 20.2-20.3): IRET into a v86 task, real-mode
+   addressing, port output allowed by the TSS bitmap, and the monitor's #GP handler catching
+   the IOPL-sensitive CLI and INT n and the privileged HLT, with the v86 segments saved on
+   the ring-0 stack. */
+#include "kernel.h"
+
+struct tss {
+    uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+    uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi, es, cs, ss, ds, fs, gs, ldt;
+    uint16_t trap, iomap;
+    uint8_t bitmap[8192 + 1];
+} __attribute__((packed));
+
+static struct tss tss;
+static uint64_t gdt[4];
+static uint8_t kernel_stack[4096] __attribute__((aligned(16)));
+
+/* 16-bit code run at 0800:0000 (linear 0x8000). */
+static const uint8_t v86_code[] = {
+    0xBE, 0x20, 0x00,       /* mov si, 0x20 (the message) */
+    0xBA, 0xF8, 0x03,       /* mov dx, 0x3F8 */
+    0xAC,                   /* next: lodsb */
+    0x84, 0xC0,             /* test al, al */
+    0x74, 0x03,             /* jz done */
+    0xEE,                   /* out dx, al */
+    0xEB, 0xF8,             /* jmp next */
+    0xFA,                   /* done: cli        (#GP: IOPL 0) */
+    0xCD, 0x21,             /* int 0x21         (#GP: IOPL 0) */
+    0xB8, 0x34, 0x12,       /* mov ax, 0x1234 */
+    0x8C, 0xDB,             /* mov bx, ds */
+    0xF4,                   /* hlt              (#GP: privileged) */
+};
+static const char message[] = "v86: hello from virtual-8086 mode\n";
+
+void gp_handler(uint32_t *f)
+{
+    /* f: pusha (EDI..EAX), error code, EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS */
+    uint32_t eip = f[9], cs = f[10], eflags = f[11];
+    uint8_t opcode = *(volatile uint8_t *)((cs << 4) + eip);
+    print("v86: #GP %x at %04x:%04x vm %u opcode %02x ds %04x\n", f[8], cs, eip, (eflags >> 17) & 1, opcode, f[15]);
+    if (opcode == 0xF4) {
+        print("v86: ax %04x bx %04x\n", f[7] & 0xFFFF, f[4] & 0xFFFF);
+        exit(0);
+    }
+    f[9] += opcode == 0xCD ? 2 : 1;
+}
+void gp_stub(void);
+__asm__(".globl gp_stub\ngp_stub:\n pusha\n mov $0x10, %ax\n mov %ax, %ds\n mov %ax, %es\n push %esp\n"
+        " call gp_handler\n add $4, %esp\n popa\n add $4, %esp\n iret\n");
+
+int main(void)
+{
+    serial_init();
+    idt_init();
+    gdt[1] = 0x00CF9A000000FFFFull;
+    gdt[2] = 0x00CF92000000FFFFull;
+    uint32_t base = (uint32_t)&tss, limit = sizeof tss - 1;
+    gdt[3] = (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)0x89 << 40 | (uint64_t)(base >> 24) << 56;
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt };
+    __asm__ volatile("lgdt %0\n ljmp $0x08, $1f\n 1: mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n mov %%ax, %%ss\n"
+                     ::"m"(gdtr) : "eax", "memory");
+    tss.ss0 = 0x10;
+    tss.esp0 = (uint32_t)kernel_stack + sizeof kernel_stack;
+    tss.iomap = (uint16_t)((uint32_t)tss.bitmap - (uint32_t)&tss);
+    for (unsigned i = 0; i < sizeof tss.bitmap; i++)
+        tss.bitmap[i] = 0xFF;
+    tss.bitmap[0x3F8 / 8] = 0;
+    __asm__ volatile("ltr %w0" ::"r"(0x18));
+    set_gate(13, gp_stub);
+    for (unsigned i = 0; i < sizeof v86_code; i++)
+        *(volatile uint8_t *)(0x8000 + i) = v86_code[i];
+    for (unsigned i = 0; i < sizeof message; i++)
+        *(volatile uint8_t *)(0x8020 + i) = (uint8_t)message[i];
+    /* IRET frame for v86: EIP, CS, EFLAGS (VM, IOPL 0), ESP, SS, ES, DS, FS, GS. */
+    __asm__ volatile("push $0\n push $0\n push $0x0800\n push $0x0800\n push $0x0900\n push $0x1000\n"
+                     " push $0x20002\n push $0x0800\n push $0\n iret\n" ::: "memory");
+    return 1;
+}
