@@ -21,6 +21,7 @@ const KERNELS: &[&str] = &[
     "descriptors",
     "smc",
     "v86",
+    "tasks",
 ];
 const CFLAGS: &[&str] = &[
     "-m32",

@@ -21,6 +21,7 @@ mod privilege;
 mod protected;
 mod segment;
 pub mod state;
+mod task;
 pub mod tlb;
 pub mod trace;
 mod v86;

@@ -8,6 +8,7 @@ use crate::cpu::Cpu;
 use crate::fault::Fault;
 use crate::state::reg::ESP;
 use crate::state::{fl, Seg, SegmentCache};
+use crate::task::TaskSource;
 
 /// System descriptor types (SDM Vol. 3 table 3-2).
 mod types {
@@ -16,6 +17,7 @@ mod types {
     pub const TSS32_AVAILABLE: u8 = 0x9;
     pub const TSS32_BUSY: u8 = 0xB;
     pub const CALL_GATE32: u8 = 0xC;
+    pub const TASK_GATE: u8 = 0x5;
 }
 pub(crate) use types::*;
 
@@ -208,20 +210,44 @@ impl Cpu {
         Ok(())
     }
 
-    /// A far CALL or JMP through a call gate (SDM Vol. 3 5.8.4): `ret` is the return
-    /// address a CALL pushes, None for a JMP.
+    /// A far CALL (`call`) or JMP through a call gate (SDM Vol. 3 5.8.4), or to a TSS or
+    /// through a task gate (a task switch); `next` is the address after the instruction.
     pub(crate) fn through_call_gate(
         &mut self,
         bus: &mut dyn Bus,
         gate_sel: u16,
-        ret: Option<u32>,
+        next: u32,
+        call: bool,
     ) -> Result<(), Fault> {
+        let ret = call.then_some(next);
         let gate = self.descriptor(bus, gate_sel)?;
         let err = gate_sel & !3;
         let size = match gate.system_type() {
             CALL_GATE16 => 2,
             CALL_GATE32 => 4,
-            _ => return self.unsupported("a far transfer to a TSS or task gate", err),
+            TSS16_AVAILABLE | TSS32_AVAILABLE => {
+                let source = if call {
+                    TaskSource::Call
+                } else {
+                    TaskSource::Jump
+                };
+                return self.task_switch(bus, gate_sel, source, next, None);
+            }
+            TASK_GATE => {
+                if gate.dpl() < self.state.cpl || gate.dpl() < (gate_sel & 3) as u8 {
+                    return Err(Fault::GeneralProtection(err));
+                }
+                if !gate.present() {
+                    return Err(Fault::SegmentNotPresent(err));
+                }
+                let source = if call {
+                    TaskSource::Call
+                } else {
+                    TaskSource::Jump
+                };
+                return self.task_switch(bus, gate.gate_target().0, source, next, None);
+            }
+            _ => return Err(Fault::GeneralProtection(err)),
         };
         let cpl = self.state.cpl;
         if gate.dpl() < cpl || gate.dpl() < (gate_sel & 3) as u8 {

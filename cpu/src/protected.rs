@@ -8,6 +8,7 @@ use crate::bus::Bus;
 use crate::cpu::Cpu;
 use crate::fault::Fault;
 use crate::state::{fl, Seg, SegmentCache};
+use crate::task::TaskSource;
 
 /// A segment or gate descriptor as it sits in a table.
 #[derive(Clone, Copy, Debug)]
@@ -240,7 +241,16 @@ impl Cpu {
             0x7 => (2, false),
             0xE => (4, true),
             0xF => (4, false),
-            0x5 => return self.unsupported("an interrupt through a task gate", idt_err),
+            0x5 => {
+                if software && gate.dpl() < self.state.cpl {
+                    return Err(Fault::GeneralProtection(idt_err));
+                }
+                if !gate.present() {
+                    return Err(Fault::SegmentNotPresent(idt_err));
+                }
+                let tss = gate.gate_target().0;
+                return self.task_switch(bus, tss, TaskSource::Interrupt, ret, error_code);
+            }
             _ => return Err(Fault::GeneralProtection(idt_err)),
         };
         if software && gate.dpl() < self.state.cpl {
@@ -314,10 +324,13 @@ impl Cpu {
     }
 
     /// IRET in protected mode back to the same privilege level.
-    pub(crate) fn iret_pm(&mut self, bus: &mut dyn Bus, size: u8) -> Result<(), Fault> {
+    pub(crate) fn iret_pm(&mut self, bus: &mut dyn Bus, size: u8, next: u32) -> Result<(), Fault> {
         if self.state.eflags & fl::NT != 0 {
-            return self.unsupported("IRET with NT set (a task return)", 0);
+            // A nested task returns along the TSS back link (SDM Vol. 3 7.3).
+            let link = self.read_lin(bus, self.state.tr.base, 2)? as u16;
+            return self.task_switch(bus, link, TaskSource::Return, next, None);
         }
+
         let off = self.peek(bus, 0, size)?;
         let sel = self.peek(bus, size as u32, 2)? as u16;
         let flags = self.peek(bus, 2 * size as u32, size)?;

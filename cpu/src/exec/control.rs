@@ -119,8 +119,8 @@ fn far_transfer(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, sel: u16, off: u32, c
         && sel & !3 != 0
         && !cpu.descriptor(bus, sel)?.is_segment()
     {
-        let ret = call.then(|| cpu.next_ip(op.len));
-        return cpu.through_call_gate(bus, sel, ret);
+        let next = cpu.next_ip(op.len);
+        return cpu.through_call_gate(bus, sel, next, call);
     }
     if call {
         let cs = cpu.state.seg[Seg::Cs as usize].selector as u32;
@@ -180,7 +180,7 @@ pub fn iret(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.v86_iopl_check()?;
     let s = op.osize;
     if cpu.state.protected() && !cpu.state.v86() {
-        return cpu.iret_pm(bus, s);
+        return cpu.iret_pm(bus, s, cpu.next_ip(op.len));
     }
     let off = cpu.peek(bus, 0, s)?;
     let sel = cpu.peek(bus, s as u32, 2)?;

@@ -1,0 +1,71 @@
+/* Hardware task switching (Intel SDM Vol. 3 7.3): JMP to a TSS, CALL to a TSS with NT and
+   the back link, IRET back along the link, INT through a task gate, and the busy bits. */
+#include "kernel.h"
+
+struct tss {
+    uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+    uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi, es, cs, ss, ds, fs, gs, ldt;
+    uint16_t trap, iomap;
+} __attribute__((packed));
+
+static struct tss tss_a, tss_b;
+static uint64_t gdt[5];
+static uint8_t stack_b[4096] __attribute__((aligned(16)));
+
+static uint64_t tss_desc(struct tss *t)
+{
+    uint32_t base = (uint32_t)t, limit = sizeof *t - 1;
+    return (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)0x89 << 40 | (uint64_t)(base >> 24) << 56;
+}
+
+static uint32_t eflags(void) { uint32_t f; __asm__ volatile("pushf\n pop %0" : "=r"(f)); return f; }
+static uint16_t tr(void) { uint16_t t; __asm__ volatile("str %0" : "=r"(t)); return t; }
+static uint32_t busy(uint32_t sel) { uint32_t ar = 0; __asm__ volatile("lar %1, %0" : "+r"(ar) : "r"(sel)); return (ar >> 9) & 1; }
+
+static void task_b(void)
+{
+    print("tasks: b entered by jmp, tr %x nt %u, a busy %u\n", tr(), (eflags() >> 14) & 1, busy(0x18));
+    __asm__ volatile("ljmp $0x18, $0");
+    print("tasks: b entered by call, nt %u back link %x\n", (eflags() >> 14) & 1, tss_b.link);
+    __asm__ volatile("iret");
+    print("tasks: b entered through a task gate, nt %u\n", (eflags() >> 14) & 1);
+    __asm__ volatile("iret");
+    for (;;)
+        ;
+}
+
+int main(void)
+{
+    serial_init();
+    idt_init();
+    gdt[1] = 0x00CF9A000000FFFFull;
+    gdt[2] = 0x00CF92000000FFFFull;
+    gdt[3] = tss_desc(&tss_a);
+    gdt[4] = tss_desc(&tss_b);
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt };
+    __asm__ volatile("lgdt %0\n ljmp $0x08, $1f\n 1: mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n"
+                     " mov %%ax, %%ss\n mov %%ax, %%fs\n mov %%ax, %%gs\n" ::"m"(gdtr) : "eax", "memory");
+    __asm__ volatile("ltr %w0" ::"r"(0x18));
+    tss_b.eip = (uint32_t)task_b;
+    tss_b.esp = (uint32_t)stack_b + sizeof stack_b;
+    tss_b.eflags = 0x2;
+    tss_b.cs = 0x08;
+    tss_b.ss = tss_b.ds = tss_b.es = tss_b.fs = tss_b.gs = 0x10;
+    /* Vector 0x40: a task gate to task B. */
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr;
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    volatile uint16_t *gate = (volatile uint16_t *)(idtr.base + 0x40 * 8);
+    gate[0] = 0;
+    gate[1] = 0x20;
+    gate[2] = 0x8500;
+    gate[3] = 0;
+
+    print("tasks: a runs, tr %x, b busy %u\n", tr(), busy(0x20));
+    __asm__ volatile("ljmp $0x20, $0");
+    print("tasks: a resumed by jmp, tr %x nt %u, b busy %u\n", tr(), (eflags() >> 14) & 1, busy(0x20));
+    __asm__ volatile("lcall $0x20, $0");
+    print("tasks: a resumed by iret, tr %x, b busy %u\n", tr(), busy(0x20));
+    __asm__ volatile("int $0x40");
+    print("tasks: a resumed after the task gate, tr %x, ts %u\n", tr(), ({ uint32_t c; __asm__ volatile("mov %%cr0, %0" : "=r"(c)); (c >> 3) & 1; }));
+    return 0;
+}
