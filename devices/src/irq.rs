@@ -9,7 +9,10 @@ use std::rc::Rc;
 #[derive(Default, Debug)]
 pub struct IrqLines {
     level: Cell<u32>,
+    /// Rising edges not yet taken by the PIC pair...
     edges: Cell<u32>,
+    /// ...and by the IOAPIC, which latches them separately.
+    ioapic_edges: Cell<u32>,
 }
 
 impl IrqLines {
@@ -43,12 +46,18 @@ impl IrqLines {
         self.edges.get()
     }
 
+    /// Rising edges since the IOAPIC last took them; clears them.
+    pub fn take_ioapic_edges(&self) -> u32 {
+        self.ioapic_edges.replace(0)
+    }
+
     fn set(&self, n: u8, high: bool) {
         let bit = 1u32 << n;
         let old = self.level.get();
         if high {
             if old & bit == 0 {
                 self.edges.set(self.edges.get() | bit);
+                self.ioapic_edges.set(self.ioapic_edges.get() | bit);
             }
             self.level.set(old | bit);
         } else {

@@ -9,6 +9,8 @@ pub mod a20;
 pub mod debug_exit;
 pub mod debugcon;
 pub mod fw_cfg;
+pub mod ioapic;
+pub mod lapic;
 pub mod pci;
 pub mod pic;
 pub mod pit;
