@@ -22,6 +22,7 @@ const KERNELS: &[&str] = &[
     "smc",
     "v86",
     "tasks",
+    "debug",
 ];
 const CFLAGS: &[&str] = &[
     "-m32",

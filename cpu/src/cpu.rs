@@ -51,6 +51,10 @@ pub struct Cpu {
     pub trace: bool,
     /// Model-specific registers.
     pub msrs: crate::msr::Msrs,
+    /// Breakpoints enabled in DR7.
+    pub(crate) breakpoints: Vec<crate::debug::Breakpoint>,
+    /// Data breakpoints hit by the current instruction (DR6 B0-B3 bits).
+    pub(crate) data_breakpoint_hits: u32,
     /// Nesting of exception delivery, for double and triple faults.
     delivering: Option<Fault>,
 }
@@ -75,6 +79,8 @@ impl Cpu {
             blocks_decoded: 0,
             trace: crate::trace::enabled(),
             msrs: crate::msr::Msrs::reset(),
+            breakpoints: Vec::new(),
+            data_breakpoint_hits: 0,
             delivering: None,
         };
         cpu.reset();
@@ -118,6 +124,7 @@ impl Cpu {
         self.state.regs[crate::state::reg::EDX] = self.model.cpuid_signature().0 as u64 & 0xFFF;
         self.state.seg[Seg::Ss as usize].access = SegmentCache::PRESENT | 0x13;
         self.msrs = crate::msr::Msrs::reset();
+        self.breakpoints.clear();
         self.flush_tlb();
         self.exit_block = false;
         self.irq_shadow = 0;
@@ -234,12 +241,14 @@ impl Cpu {
                 }
             };
             let single_step = self.state.eflags & fl::TF != 0;
-            if single_step || self.trace {
+            if single_step || self.trace || !self.breakpoints.is_empty() {
                 if let Some(exit) = self.one_instruction(bus, &block, single_step) {
                     return exit;
                 }
                 continue;
             }
+            // No breakpoints are enabled here, so RF has nothing to suppress: it ends now.
+            self.state.eflags &= !fl::RF;
             let n = (end - self.state.icount).min(block.ops.len() as u64) as usize;
             for op in &block.ops[..n] {
                 if let Err(f) = (op.exec)(self, bus, op) {
@@ -262,18 +271,32 @@ impl Cpu {
     /// single step that ends in the debug trap (SDM Vol. 3 17.3.1.4).
     #[cold]
     fn one_instruction(&mut self, bus: &mut dyn Bus, block: &Block, trap: bool) -> Option<Exit> {
+        let hits = self.instruction_breakpoint();
+        if hits != 0 {
+            // An instruction breakpoint is a fault; its handler sets RF in the saved EFLAGS
+            // so the instruction runs after IRET (SDM Vol. 3 17.3.1.1).
+            self.state.dr[6] = (self.state.dr[6] & !0xF) | hits;
+            let r = self.interrupt(bus, 1, self.state.eip32(), Event::Exception(None));
+            return r.err().and_then(|f| self.raise(bus, f, 0));
+        }
+        // RF is cleared at the start of the instruction, after the breakpoint check.
+        self.state.eflags &= !fl::RF;
         if self.trace {
             self.trace_instruction(bus);
         }
+        self.data_breakpoint_hits = 0;
         let op = &block.ops[0];
         if let Err(f) = (op.exec)(self, bus, op) {
             return self.raise(bus, f, op.len);
         }
         self.state.icount += 1;
         self.exit_block = false;
-        if !trap {
+        let data_hits = std::mem::take(&mut self.data_breakpoint_hits);
+        if !trap && data_hits == 0 {
             return None;
         }
+        let status = data_hits | if trap { crate::debug::DR6_BS } else { 0 };
+        self.state.dr[6] = (self.state.dr[6] & !0xF) | status;
         match self.interrupt(bus, 1, self.state.eip32(), Event::Exception(None)) {
             Ok(()) => None,
             Err(f) => self.raise(bus, f, 0),

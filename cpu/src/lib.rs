@@ -7,6 +7,7 @@
 pub mod block;
 pub mod bus;
 pub mod cpu;
+pub mod debug;
 pub mod decode;
 mod descriptor_ops;
 pub mod exec;

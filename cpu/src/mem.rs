@@ -225,6 +225,14 @@ impl Cpu {
         let Some(host) = self.host_page(bus, phys, false) else {
             return Ok(bus.mmio_read(phys, size, self.state.icount));
         };
+        if !self.breakpoints.is_empty() && self.watched_page(lin) {
+            self.check_data_breakpoints(lin, size, false);
+            let p = host.wrapping_add((phys & (PAGE_SIZE - 1)) as usize);
+            // SAFETY: `p + i` is inside the RAM page `host` (the access does not cross it).
+            return Ok(
+                (0..size as usize).fold(0, |v, i| v | (unsafe { *p.add(i) } as u32) << (8 * i))
+            );
+        }
         let e = &mut self.tlb.read[Tlb::slot(lin)];
         e.tag = lin >> 12;
         e.phys_page = phys >> 12;
@@ -253,6 +261,9 @@ impl Cpu {
         }
         let t = self.translate(bus, lin, Access::Write)?;
         let phys = t.phys;
+        if !self.breakpoints.is_empty() && self.watched_page(lin) {
+            self.check_data_breakpoints(lin, size, true);
+        }
         let Some(host) = self.host_page(bus, phys, true) else {
             let action = bus.mmio_write(phys, size, value, self.state.icount);
             self.board_action(action);
@@ -272,7 +283,7 @@ impl Cpu {
             return Ok(());
         }
         let p = host.wrapping_add((phys & (PAGE_SIZE - 1)) as usize);
-        if !t.writable {
+        if !t.writable || !self.breakpoints.is_empty() && self.watched_page(lin) {
             // A dirty bit still to be set or a read-only page a supervisor may write (CR0.WP
             // clear): store without caching the translation.
             for i in 0..size as usize {

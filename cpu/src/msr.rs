@@ -206,5 +206,9 @@ pub fn mov_to_dr(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     if let Loc::Reg(r) = op.src {
         cpu.state.dr[n] = cpu.state.r32(r as usize);
     }
+    if n != 6 {
+        cpu.update_breakpoints();
+    }
+    cpu.exit_block = true;
     cpu.advance(op)
 }

@@ -182,7 +182,7 @@ impl Cpu {
         self.mark_accessed(bus, selector, d)?;
         if let Some(f) = flags {
             // Flags are written with the privilege of the level being left (SDM IRET).
-            self.write_flags(f, size);
+            self.iret_flags(f, size);
         }
         self.state.seg[Seg::Cs as usize] = cs;
         self.set_cpl(level);

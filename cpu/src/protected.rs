@@ -345,7 +345,7 @@ impl Cpu {
         }
         self.far_jump_pm(bus, sel, off)?;
         self.adjust_sp(3 * size as u32);
-        self.write_flags(flags, size);
+        self.iret_flags(flags, size);
         Ok(())
     }
 

@@ -187,7 +187,7 @@ pub fn iret(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let flags = cpu.peek(bus, 2 * s as u32, s)?;
     cpu.load_cs(bus, sel as u16, off & size_mask(s))?;
     cpu.adjust_sp(3 * s as u32);
-    cpu.write_flags(flags, s);
+    cpu.iret_flags(flags, s);
     Ok(())
 }
 

@@ -116,6 +116,14 @@ pub fn popf(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 impl Cpu {
     /// EFLAGS from POPF or IRET of `size` bytes, keeping what the privilege level protects
     /// (SDM POPF: IOPL only at CPL 0, IF only when CPL <= IOPL; VM, RF, VIP, VIF untouched).
+    /// EFLAGS from an IRET frame: as POPF, and a 32-bit frame restores RF too.
+    pub(crate) fn iret_flags(&mut self, v: u32, size: u8) {
+        self.write_flags(v, size);
+        if size == 4 {
+            self.state.eflags = (self.state.eflags & !fl::RF) | (v & fl::RF);
+        }
+    }
+
     pub(crate) fn write_flags(&mut self, v: u32, size: u8) {
         let old = self.state.flags();
         let iopl = (old & fl::IOPL) >> 12;
