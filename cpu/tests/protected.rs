@@ -272,3 +272,103 @@ fn execute_only_code_cannot_be_read_as_data() {
     let cpu = es_access(0x28, |a| a.mov(eax, dword_ptr(0x2000).es()));
     assert_eq!(cpu.state.r32(EDI), 0xDEAD);
 }
+
+/// Builds PAE tables mapping the first 2 MiB with 4 KiB pages (the page at 0x5000 with
+/// `pte_extra` bits) and 0x40000000 as one 2 MiB page; returns CR3.
+fn pae_tables(ram: &GuestRam, pte_extra: u64) -> u32 {
+    let (pdpt, pd, pt) = (0x20_0000u32, 0x20_1000u32, 0x20_2000u32);
+    let put = |at: u32, v: u64| {
+        ram.write_slice(at as usize, &v.to_le_bytes());
+    };
+    put(pdpt, pd as u64 | 1);
+    let pd_high = 0x20_3000u32;
+    put(pdpt + 8, pd_high as u64 | 1);
+    put(pd, pt as u64 | 3);
+    put(pd_high, 0x0060_0000 | 0x83); // 0x40000000 -> 6 MiB, 2 MiB page
+    for i in 0..512u64 {
+        put(
+            pt + 8 * i as u32,
+            (i << 12) | 3 | if i == 5 { pte_extra } else { 0 },
+        );
+    }
+    pdpt
+}
+
+/// Runs `body` with PAE paging on (EFER.NXE set) over `pae_tables`.
+fn run_pae(pte_extra: u64, body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Cpu {
+    let mut a = CodeAssembler::new(32).unwrap();
+    body(&mut a).unwrap();
+    a.hlt().unwrap();
+    let code = a.assemble(CODE as u64).unwrap();
+    let ram = Rc::new(GuestRam::new(8 << 20));
+    ram.write_slice(CODE as usize, &code);
+    // Vector 14 (#PF) -> a HLT at 0x3000 through a 32-bit interrupt gate.
+    ram.write_slice(
+        IDT as usize + 14 * 8,
+        &gate(0x08, 0x3000, 0xE).to_le_bytes(),
+    );
+    ram.set(0x3000, 0xF4);
+    let gdt = [
+        0,
+        descriptor(0, 0xF_FFFF, 0x9A, 0xC),
+        descriptor(0, 0xF_FFFF, 0x92, 0xC),
+    ];
+    for (i, d) in gdt.iter().enumerate() {
+        ram.write_slice(GDT as usize + 8 * i, &d.to_le_bytes());
+    }
+    let tables = pae_tables(&ram, pte_extra);
+    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
+    cpu.state.gdtr.base = GDT;
+    cpu.state.gdtr.limit = 23;
+    cpu.state.idtr.base = IDT;
+    cpu.state.idtr.limit = 0xFF;
+    for s in Seg::ALL {
+        cpu.state.seg[s as usize] =
+            SegmentCache::flat32(if s == Seg::Cs { 0x08 } else { 0x10 }, s == Seg::Cs);
+    }
+    cpu.state.cr3 = tables;
+    cpu.state.cr4 = 1 << 5; // PAE
+    cpu.state.efer = 1 << 11; // NXE
+    cpu.state.cr0 |= cr0::PE | cr0::PG;
+    cpu.state.eip = CODE as u64;
+    cpu.state.set_r32(ESP, 0x8000);
+    let mut bus = FlatBus { ram_len: ram.len() };
+    assert_eq!(cpu.run(&mut bus, 10_000), Exit::Halted);
+    cpu
+}
+
+#[test]
+fn pae_maps_4k_and_2m_pages() {
+    // SDM Vol. 3 4.4: PDPTE -> PDE -> PTE, and a PDE with PS maps 2 MiB.
+    let cpu = run_pae(0, |a| {
+        a.mov(dword_ptr(0x5010), 0x1234_5678u32)?;
+        a.mov(eax, dword_ptr(0x4000_0000u32 + 0x10))?;
+        a.mov(ebx, dword_ptr(0x5010))
+    });
+    assert_eq!(cpu.state.r32(EBX), 0x1234_5678);
+    assert_eq!(cpu.last_vector, None, "no fault");
+    assert_eq!(
+        cpu.ram().get(0x60_0010),
+        Some(0),
+        "the 2 MiB page maps 6 MiB"
+    );
+}
+
+#[test]
+fn execute_disable_faults_on_fetch_only() {
+    // SDM Vol. 3 4.6: with EFER.NXE, XD=1 forbids instruction fetches: #PF with I/D set.
+    let cpu = run_pae(1 << 63, |a| {
+        a.mov(eax, dword_ptr(0x5000))?; // reading an XD page is fine
+        a.mov(byte_ptr(0x5000), 0xC3u32)?; // RET
+        a.mov(eax, 0x5000u32)?;
+        a.call(eax)
+    });
+    assert_eq!(cpu.last_vector, Some(14));
+    assert_eq!(cpu.state.cr2, 0x5000);
+    let err = cpu.ram().get(cpu.state.r32(ESP) as usize).unwrap();
+    assert_eq!(
+        err & 0x11,
+        0x11,
+        "present and instruction fetch in the error code ({err:#x})"
+    );
+}
