@@ -23,6 +23,7 @@ const KERNELS: &[&str] = &[
     "v86",
     "tasks",
     "debug",
+    "apic",
 ];
 const CFLAGS: &[&str] = &[
     "-m32",

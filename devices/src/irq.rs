@@ -51,6 +51,11 @@ impl IrqLines {
         self.ioapic_edges.replace(0)
     }
 
+    /// Whether any line is high or has an edge the IOAPIC has not taken.
+    pub fn ioapic_attention(&self) -> bool {
+        self.level.get() | self.ioapic_edges.get() != 0
+    }
+
     fn set(&self, n: u8, high: bool) {
         let bit = 1u32 << n;
         let old = self.level.get();

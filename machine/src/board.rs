@@ -9,6 +9,8 @@ use amber_devices::a20::A20Gate;
 use amber_devices::debug_exit::DebugExit;
 use amber_devices::debugcon::DebugCon;
 use amber_devices::fw_cfg::FwCfg;
+use amber_devices::ioapic::{self, IoApic};
+use amber_devices::lapic::{self, LocalApic};
 use amber_devices::pci::PciBus;
 use amber_devices::pic::Pic8259Pair;
 use amber_devices::pit::Pit8254;
@@ -23,7 +25,13 @@ use crate::memory_map::MemoryMap;
 use crate::ports::{DeviceId, PortMap};
 
 /// Devices with events on the virtual clock, in `Board::deadlines` order.
-const TIMED: [DeviceId; 4] = [DeviceId::Pit, DeviceId::Rtc, DeviceId::Com1, DeviceId::Com2];
+const TIMED: [DeviceId; 5] = [
+    DeviceId::Pit,
+    DeviceId::Rtc,
+    DeviceId::Com1,
+    DeviceId::Com2,
+    DeviceId::Lapic,
+];
 
 pub struct Board {
     pub ram: Rc<GuestRam>,
@@ -42,6 +50,8 @@ pub struct Board {
     pub debug_exit: DebugExit,
     pub fw_cfg: FwCfg,
     pub pci: PciBus,
+    pub lapic: LocalApic,
+    pub ioapic: IoApic,
     /// Next event of each device in `TIMED`.
     deadlines: [Option<Nanos>; TIMED.len()],
     /// A reset asked for through the PIIX3 reset control register (0xCF9).
@@ -78,6 +88,8 @@ impl Board {
             debug_exit: DebugExit::default(),
             fw_cfg,
             pci: PciBus::new(),
+            lapic: LocalApic::new(0),
+            ioapic: IoApic::new(lines.clone()),
             lines,
             deadlines: [None; TIMED.len()],
             reset_requested: false,
@@ -117,6 +129,8 @@ impl Board {
         self.pci.reset();
         self.fw_cfg.reset();
         self.debug_exit.reset();
+        self.lapic.reset();
+        self.ioapic.reset();
         self.deadlines = [None; TIMED.len()];
     }
 
@@ -135,6 +149,7 @@ impl Board {
             DeviceId::DebugExit => &mut self.debug_exit,
             DeviceId::FwCfg => &mut self.fw_cfg,
             DeviceId::Pci => &mut self.pci,
+            DeviceId::Lapic => return None,
         })
     }
 
@@ -144,6 +159,7 @@ impl Board {
             DeviceId::Rtc => &mut self.rtc,
             DeviceId::Com1 => &mut self.com1,
             DeviceId::Com2 => &mut self.com2,
+            DeviceId::Lapic => &mut self.lapic,
             _ => return None,
         })
     }
@@ -188,11 +204,28 @@ impl Bus for Board {
         self.map.page(paddr)
     }
 
-    fn mmio_read(&mut self, _paddr: u32, size: u8, _icount: u64) -> u32 {
-        ones(size)
+    fn mmio_read(&mut self, paddr: u32, size: u8, icount: u64) -> u32 {
+        let now = self.clock.now(icount);
+        match paddr & !0xFFF {
+            lapic::DEFAULT_BASE => self.lapic.read(now, paddr & 0xFFF),
+            ioapic::DEFAULT_BASE => self.ioapic.read(paddr & 0xFFF),
+            _ => ones(size),
+        }
     }
 
-    fn mmio_write(&mut self, _paddr: u32, _size: u8, _value: u32, _icount: u64) -> BusAction {
+    fn mmio_write(&mut self, paddr: u32, _size: u8, value: u32, icount: u64) -> BusAction {
+        let now = self.clock.now(icount);
+        match paddr & !0xFFF {
+            lapic::DEFAULT_BASE => {
+                self.lapic.write(now, paddr & 0xFFF, value);
+                while let Some(v) = self.lapic.take_level_eoi() {
+                    self.ioapic.eoi(v);
+                }
+                self.refresh_deadline(DeviceId::Lapic, now);
+            }
+            ioapic::DEFAULT_BASE => self.ioapic.write(paddr & 0xFFF, value),
+            _ => {}
+        }
         BusAction::Continue
     }
 
@@ -221,11 +254,22 @@ impl Bus for Board {
         }
     }
 
-    fn interrupt_pending(&mut self, _icount: u64) -> bool {
-        self.pic.intr()
+    /// The local APIC's fixed interrupts (from the IOAPIC, its timer, self-IPIs), and the
+    /// 8259A's INTR while LINT0 passes it through (virtual-wire mode, or APIC disabled).
+    fn interrupt_pending(&mut self, icount: u64) -> bool {
+        if self.lines.ioapic_attention() {
+            for (vector, level) in self.ioapic.poll() {
+                self.lapic.accept(vector, level);
+            }
+        }
+        self.lapic.pending(self.clock.now(icount)) || self.lapic.lint0_extint() && self.pic.intr()
     }
 
-    fn acknowledge_interrupt(&mut self, _icount: u64) -> u8 {
-        self.pic.acknowledge()
+    fn acknowledge_interrupt(&mut self, icount: u64) -> u8 {
+        if self.lapic.pending(self.clock.now(icount)) {
+            self.lapic.acknowledge()
+        } else {
+            self.pic.acknowledge()
+        }
     }
 }

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use amber_cpu::state::fl;
-use amber_cpu::{Cpu, Exit, Fault, GuestRam, Seg};
+use amber_cpu::{Bus, Cpu, Exit, Fault, GuestRam, Seg};
 
 use memory_map::{MemoryMap, MAX_RAM};
 
@@ -131,7 +131,9 @@ impl Machine {
                             self.board.clock.skip_to(self.cpu.state.icount, d);
                             self.board.advance(self.now());
                         }
-                        None if !self.board.pic.intr() => return Outcome::DeadHalt,
+                        None if !self.board.interrupt_pending(self.cpu.state.icount) => {
+                            return Outcome::DeadHalt
+                        }
                         None => {}
                     }
                 }

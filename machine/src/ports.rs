@@ -17,6 +17,8 @@ pub enum DeviceId {
     DebugExit,
     FwCfg,
     Pci,
+    /// The local APIC is memory-mapped; it appears here only as a timed device.
+    Lapic,
 }
 
 pub struct PortMap {

@@ -21,7 +21,11 @@ int main(void)
     print("cpuid: vendor %s\n", vendor);
     cpuid(1, r);
     print("cpuid: family %u\n", (r[0] >> 8) & 0xF);
-    print("cpuid: fpu %u tsc %u cx8 %u cmov %u\n", r[3] & 1, (r[3] >> 4) & 1, (r[3] >> 8) & 1, (r[3] >> 15) & 1);
+    /* The feature bits amber implements; the x87 (bit 0) arrives with issue #5. */
+    static const char *const names[] = {"de", "pse", "tsc", "msr", "pae", "cx8", "apic", "sep", "mtrr", "pge", "cmov", "pat"};
+    static const uint8_t bits[] = {2, 3, 4, 5, 6, 8, 9, 11, 12, 13, 15, 16};
+    for (unsigned i = 0; i < sizeof bits; i++)
+        print("cpuid: %s %u\n", names[i], (r[3] >> bits[i]) & 1);
     uint64_t t0 = rdtsc();
     for (volatile int i = 0; i < 1000; i++)
         ;
