@@ -103,13 +103,15 @@ fn load_kernel(ram: &GuestRam, image: &[u8], h: &Header) -> Result<(u32, u32), M
         let end = if load_end == 0 {
             image.len()
         } else {
-            start + load_end.wrapping_sub(load_addr) as usize
+            start.saturating_add(load_end.wrapping_sub(load_addr) as usize)
         };
         let text = image
             .get(start..end.min(image.len()))
             .ok_or_else(|| MultibootError::DoesNotFit("a.out text past the file's end".into()))?;
+        let loaded_end = load_addr
+            .checked_add(text.len() as u32)
+            .ok_or_else(|| MultibootError::DoesNotFit("a.out text past 4 GiB".into()))?;
         put(ram, load_addr, text, "kernel")?;
-        let loaded_end = load_addr + text.len() as u32;
         if bss_end > loaded_end {
             zero(ram, loaded_end, bss_end - loaded_end, "bss")?;
         }
@@ -120,22 +122,25 @@ fn load_kernel(ram: &GuestRam, image: &[u8], h: &Header) -> Result<(u32, u32), M
         e => MultibootError::Elf(e.to_string()),
     })?;
     let mut top = 0u32;
+    let too_big = || MultibootError::Elf("a segment lies outside the file or above 4 GiB".into());
     for ph in elf.program_headers.iter().filter(|p| p.p_type == PT_LOAD) {
+        let end = ph.p_offset.checked_add(ph.p_filesz).ok_or_else(too_big)?;
         let data = image
-            .get(ph.p_offset as usize..(ph.p_offset + ph.p_filesz) as usize)
-            .ok_or_else(|| MultibootError::Elf("a segment lies past the file's end".into()))?;
-        let addr = u32::try_from(ph.p_paddr)
-            .map_err(|_| MultibootError::Elf("segment above 4 GiB".into()))?;
+            .get(ph.p_offset as usize..end as usize)
+            .ok_or_else(too_big)?;
+        let addr = u32::try_from(ph.p_paddr).map_err(|_| too_big())?;
+        let memsz = u32::try_from(ph.p_memsz).map_err(|_| too_big())?;
+        let segment_end = addr.checked_add(memsz).ok_or_else(too_big)?;
         put(ram, addr, data, "kernel segment")?;
         if ph.p_memsz > ph.p_filesz {
             zero(
                 ram,
                 addr + ph.p_filesz as u32,
-                (ph.p_memsz - ph.p_filesz) as u32,
+                memsz - ph.p_filesz as u32,
                 "kernel bss",
             )?;
         }
-        top = top.max(addr + ph.p_memsz as u32);
+        top = top.max(segment_end);
     }
     let entry =
         u32::try_from(elf.entry).map_err(|_| MultibootError::Elf("entry above 4 GiB".into()))?;
@@ -276,6 +281,50 @@ mod tests {
             find_header(&[0u8; 100]),
             Err(MultibootError::NoHeader)
         ));
+    }
+
+    /// A 32-bit ELF whose one PT_LOAD segment has the given offset, address and sizes,
+    /// with a Multiboot header after the program header.
+    fn elf(offset: u32, paddr: u32, filesz: u32, memsz: u32) -> Vec<u8> {
+        let mut v = vec![0x7F, b'E', b'L', b'F', 1, 1, 1, 0];
+        v.resize(16, 0);
+        for (x, n) in [
+            (2u32, 2),
+            (3, 2),
+            (1, 4),
+            (0x10_0000, 4),
+            (52, 4),
+            (0, 4),
+            (0, 4),
+        ] {
+            v.extend_from_slice(&x.to_le_bytes()[..n]);
+        }
+        for x in [52u16, 32, 1, 40, 0, 0] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        for x in [1u32, offset, paddr, paddr, filesz, memsz, 7, 0x1000] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        v.extend(header(0));
+        v
+    }
+
+    #[test]
+    fn hostile_elf_headers_are_errors_not_panics() {
+        let ram = GuestRam::new(2 << 20);
+        for (offset, paddr, filesz, memsz) in [
+            (0xFFFF_FFF0, 0x10_0000, 0x100, 0x100),
+            (0, 0xFFFF_F000, 0x10, 0x2000),
+            (0, 0x10_0000, 0x10, 0xFFFF_FFFF),
+            (0, 0x10_0000, 0x7FFF_FFFF, 0x10),
+        ] {
+            let image = elf(offset, paddr, filesz, memsz);
+            let h = find_header(&image).unwrap();
+            assert!(
+                load_kernel(&ram, &image, &h).is_err(),
+                "{offset:#x} {paddr:#x} {filesz:#x} {memsz:#x}"
+            );
+        }
     }
 
     #[test]
