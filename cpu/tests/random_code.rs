@@ -41,7 +41,7 @@ fn run_random(model: CpuModel, protected: bool, seed: u64) {
         for s in Seg::ALL {
             cpu.state.seg[s as usize] = SegmentCache::flat32(0x08, s == Seg::Cs);
         }
-        if seed % 2 == 0 {
+        if seed.is_multiple_of(2) {
             // Random page tables, two-level or PAE.
             cpu.state.cr3 = rng.next() as u32 & 0xF_F000;
             cpu.state.cr4 = rng.next() as u32 & 0xB0;
