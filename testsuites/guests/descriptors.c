@@ -4,24 +4,19 @@
 
 static uint64_t gdt[8];
 
-static uint64_t segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
-{
-    return (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)access << 40 |
-           (uint64_t)((limit >> 16) & 0xF) << 48 | (uint64_t)(flags & 0xF) << 52 | (uint64_t)(base >> 24) << 56;
-}
 
 static uint32_t flags(void) { uint32_t f; __asm__ volatile("pushf\n pop %0" : "=r"(f)); return f; }
 
 int main(void)
 {
     serial_init();
-    gdt[1] = segment(0, 0xFFFFF, 0x9A, 0xC);     /* code */
-    gdt[2] = segment(0, 0xFFFFF, 0x92, 0xC);     /* data */
-    gdt[3] = segment(0x1000, 0x1234, 0x90, 0x4); /* read-only data, byte granular */
-    gdt[4] = segment(0, 0xFFFFF, 0xF2, 0xC);     /* ring 3 data */
-    gdt[5] = segment(0x2000, 0x67, 0x89, 0);     /* available 32-bit TSS */
-    gdt[6] = segment(0, 0xFFFFF, 0x98, 0xC);     /* execute-only code */
-    gdt[7] = segment(0x3000, 0xFF, 0x82, 0);     /* LDT */
+    gdt[1] = segment_descriptor(0, 0xFFFFF, 0x9A, 0xC);     /* code */
+    gdt[2] = segment_descriptor(0, 0xFFFFF, 0x92, 0xC);     /* data */
+    gdt[3] = segment_descriptor(0x1000, 0x1234, 0x90, 0x4); /* read-only data, byte granular */
+    gdt[4] = segment_descriptor(0, 0xFFFFF, 0xF2, 0xC);     /* ring 3 data */
+    gdt[5] = segment_descriptor(0x2000, 0x67, 0x89, 0);     /* available 32-bit TSS */
+    gdt[6] = segment_descriptor(0, 0xFFFFF, 0x98, 0xC);     /* execute-only code */
+    gdt[7] = segment_descriptor(0x3000, 0xFF, 0x82, 0);     /* LDT */
     struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt }, back;
     __asm__ volatile("lgdt %0\n ljmp $0x08, $1f\n 1: mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n mov %%ax, %%ss\n"
                      ::"m"(gdtr) : "eax", "memory");

@@ -22,6 +22,24 @@ void puts(const char *s);
 void print(const char *fmt, ...);
 void exit(int code) __attribute__((noreturn));
 
+/* A 32-bit TSS (Intel SDM Vol. 3 7.2.1) followed by a full I/O-permission bitmap. */
+struct tss {
+    uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+    uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi, es, cs, ss, ds, fs, gs, ldt;
+    uint16_t trap, iomap;
+    uint8_t bitmap[8192 + 1];
+} __attribute__((packed));
+
+/* A segment or system descriptor (SDM Vol. 3 3.4.5). */
+static inline uint64_t segment_descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+{
+    return (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)access << 40 |
+           (uint64_t)((limit >> 16) & 0xF) << 48 | (uint64_t)(flags & 0xF) << 52 | (uint64_t)(base >> 24) << 56;
+}
+
+/* Loads a GDT of `entries` descriptors, then CS with 0x08 and DS, ES, SS, FS, GS with 0x10. */
+void load_gdt(const uint64_t *gdt, unsigned entries);
+
 /* Interrupts: handler(vector) is called for vectors 0x20-0x2F (IRQ 0-15 after pic_init). */
 typedef void (*irq_handler)(int irq);
 void idt_init(void);

@@ -46,9 +46,7 @@ int main(void)
     gdt[2] = 0x00CF92000000FFFFull;
     gdt[3] = 0x00CFFA000000FFFFull;
     gdt[4] = 0x00CFF2000000FFFFull;
-    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt };
-    __asm__ volatile("lgdt %0\n ljmp $0x08, $1f\n 1: mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n mov %%ax, %%ss\n"
-                     ::"m"(gdtr) : "eax", "memory");
+    load_gdt(gdt, sizeof gdt / sizeof gdt[0]);
     wrmsr(0x174, 0x08);
     wrmsr(0x175, (uint32_t)kernel_stack + sizeof kernel_stack);
     wrmsr(0x176, (uint32_t)sysenter_target);

@@ -5,23 +5,12 @@
    rule QEMU does not enforce but real processors and amber do. */
 #include "kernel.h"
 
-struct tss {
-    uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
-    uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi, es, cs, ss, ds, fs, gs, ldt;
-    uint16_t trap, iomap;
-    uint8_t bitmap[8192 + 1];
-} __attribute__((packed));
 
 static struct tss tss;
 static uint64_t gdt[7];
 static uint8_t kernel_stack[4096] __attribute__((aligned(16)));
 static uint8_t user_stack[4096] __attribute__((aligned(16)));
 
-static uint64_t segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
-{
-    return (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)access << 40 |
-           (uint64_t)((limit >> 16) & 0xF) << 48 | (uint64_t)(flags & 0xF) << 52 | (uint64_t)(base >> 24) << 56;
-}
 
 static uint64_t call_gate(uint16_t sel, uint32_t offset, uint8_t params)
 {
@@ -89,15 +78,13 @@ int main(void)
 {
     serial_init();
     idt_init();
-    gdt[1] = segment(0, 0xFFFFF, 0x9A, 0xC);
-    gdt[2] = segment(0, 0xFFFFF, 0x92, 0xC);
-    gdt[3] = segment(0, 0xFFFFF, 0xFA, 0xC);
-    gdt[4] = segment(0, 0xFFFFF, 0xF2, 0xC);
-    gdt[5] = segment((uint32_t)&tss, sizeof tss - 1, 0x89, 0);
+    gdt[1] = segment_descriptor(0, 0xFFFFF, 0x9A, 0xC);
+    gdt[2] = segment_descriptor(0, 0xFFFFF, 0x92, 0xC);
+    gdt[3] = segment_descriptor(0, 0xFFFFF, 0xFA, 0xC);
+    gdt[4] = segment_descriptor(0, 0xFFFFF, 0xF2, 0xC);
+    gdt[5] = segment_descriptor((uint32_t)&tss, sizeof tss - 1, 0x89, 0);
     gdt[6] = call_gate(0x08, (uint32_t)gate_entry, 1);
-    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt };
-    __asm__ volatile("lgdt %0\n ljmp $0x08, $1f\n 1: mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n mov %%ax, %%ss\n"
-                     ::"m"(gdtr) : "eax", "memory");
+    load_gdt(gdt, sizeof gdt / sizeof gdt[0]);
     tss.ss0 = 0x10;
     tss.esp0 = (uint32_t)kernel_stack + sizeof kernel_stack;
     tss.iomap = (uint16_t)((uint32_t)tss.bitmap - (uint32_t)&tss);

@@ -166,3 +166,10 @@ void set_irq_handler(int irq, irq_handler h)
 {
     handlers[irq] = h;
 }
+
+void load_gdt(const uint64_t *gdt, unsigned entries)
+{
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { (uint16_t)(entries * 8 - 1), (uint32_t)gdt };
+    __asm__ volatile("lgdt %0\n ljmp $0x08, $1f\n 1: mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n"
+                     " mov %%ax, %%ss\n mov %%ax, %%fs\n mov %%ax, %%gs\n" ::"m"(gdtr) : "eax", "memory");
+}

@@ -2,21 +2,11 @@
    the back link, IRET back along the link, INT through a task gate, and the busy bits. */
 #include "kernel.h"
 
-struct tss {
-    uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
-    uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi, es, cs, ss, ds, fs, gs, ldt;
-    uint16_t trap, iomap;
-} __attribute__((packed));
 
 static struct tss tss_a, tss_b;
 static uint64_t gdt[5];
 static uint8_t stack_b[4096] __attribute__((aligned(16)));
 
-static uint64_t tss_desc(struct tss *t)
-{
-    uint32_t base = (uint32_t)t, limit = sizeof *t - 1;
-    return (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)0x89 << 40 | (uint64_t)(base >> 24) << 56;
-}
 
 static uint32_t eflags(void) { uint32_t f; __asm__ volatile("pushf\n pop %0" : "=r"(f)); return f; }
 static uint16_t tr(void) { uint16_t t; __asm__ volatile("str %0" : "=r"(t)); return t; }
@@ -40,11 +30,9 @@ int main(void)
     idt_init();
     gdt[1] = 0x00CF9A000000FFFFull;
     gdt[2] = 0x00CF92000000FFFFull;
-    gdt[3] = tss_desc(&tss_a);
-    gdt[4] = tss_desc(&tss_b);
-    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt };
-    __asm__ volatile("lgdt %0\n ljmp $0x08, $1f\n 1: mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n"
-                     " mov %%ax, %%ss\n mov %%ax, %%fs\n mov %%ax, %%gs\n" ::"m"(gdtr) : "eax", "memory");
+    gdt[3] = segment_descriptor((uint32_t)&tss_a, sizeof tss_a - 1, 0x89, 0);
+    gdt[4] = segment_descriptor((uint32_t)&tss_b, sizeof tss_b - 1, 0x89, 0);
+    load_gdt(gdt, sizeof gdt / sizeof gdt[0]);
     __asm__ volatile("ltr %w0" ::"r"(0x18));
     tss_b.eip = (uint32_t)task_b;
     tss_b.esp = (uint32_t)stack_b + sizeof stack_b;

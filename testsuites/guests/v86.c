@@ -4,12 +4,6 @@
    the ring-0 stack. */
 #include "kernel.h"
 
-struct tss {
-    uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
-    uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi, es, cs, ss, ds, fs, gs, ldt;
-    uint16_t trap, iomap;
-    uint8_t bitmap[8192 + 1];
-} __attribute__((packed));
 
 static struct tss tss;
 static uint64_t gdt[4];
@@ -54,11 +48,8 @@ int main(void)
     idt_init();
     gdt[1] = 0x00CF9A000000FFFFull;
     gdt[2] = 0x00CF92000000FFFFull;
-    uint32_t base = (uint32_t)&tss, limit = sizeof tss - 1;
-    gdt[3] = (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)0x89 << 40 | (uint64_t)(base >> 24) << 56;
-    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt };
-    __asm__ volatile("lgdt %0\n ljmp $0x08, $1f\n 1: mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n mov %%ax, %%ss\n"
-                     ::"m"(gdtr) : "eax", "memory");
+    gdt[3] = segment_descriptor((uint32_t)&tss, sizeof tss - 1, 0x89, 0);
+    load_gdt(gdt, sizeof gdt / sizeof gdt[0]);
     tss.ss0 = 0x10;
     tss.esp0 = (uint32_t)kernel_stack + sizeof kernel_stack;
     tss.iomap = (uint16_t)((uint32_t)tss.bitmap - (uint32_t)&tss);
