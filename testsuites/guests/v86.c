@@ -23,8 +23,15 @@ static const uint8_t v86_code[] = {
     0xB8, 0x34, 0x12,       /* mov ax, 0x1234 */
     0x8C, 0xDB,             /* mov bx, ds */
     0xF4,                   /* hlt              (#GP: privileged) */
+    /* 0x17: second stage, entered with IOPL 3 */
+    0xCD, 0x22,             /* int 0x22         (through the IDT to ring 0) */
+    0xF4,                   /* hlt */
 };
 static const char message[] = "v86: hello from virtual-8086 mode\n";
+
+static int stage;
+volatile uint32_t saved_ds;
+static uint32_t get_ds(void) { return saved_ds; }
 
 void gp_handler(uint32_t *f)
 {
@@ -32,12 +39,29 @@ void gp_handler(uint32_t *f)
     uint32_t eip = f[9], cs = f[10], eflags = f[11];
     uint8_t opcode = *(volatile uint8_t *)((cs << 4) + eip);
     print("v86: #GP %x at %04x:%04x vm %u opcode %02x ds %04x\n", f[8], cs, eip, (eflags >> 17) & 1, opcode, f[15]);
-    if (opcode == 0xF4) {
+    if (opcode == 0xF4 && stage == 0) {
         print("v86: ax %04x bx %04x\n", f[7] & 0xFFFF, f[4] & 0xFFFF);
-        exit(0);
+        stage = 1;
+        f[9] = 0x17;               /* continue at the second stage */
+        f[11] |= 0x3000;           /* with IOPL 3 */
+        return;
     }
+    if (opcode == 0xF4)
+        exit(0);
     f[9] += opcode == 0xCD ? 2 : 1;
 }
+
+/* INT 0x22 from virtual-8086 mode at IOPL 3: a DPL 3 gate into ring 0. */
+void int22_handler(uint32_t *f)
+{
+    /* f: pusha, EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS */
+    print("v86: int 22h reached ring 0 from %04x:%04x, vm %u iopl %u, ds %04x, kernel ds %x\n", f[9], f[8],
+          (f[10] >> 17) & 1, (f[10] >> 12) & 3, f[14], get_ds());
+}
+void int22_stub(void);
+/* DS is null on entry from v86 mode, so it is saved in a register before it is reloaded. */
+__asm__(".globl int22_stub\nint22_stub:\n pusha\n mov %ds, %bx\n mov $0x10, %ax\n mov %ax, %ds\n mov %ax, %es\n"
+        " movzwl %bx, %ebx\n mov %ebx, saved_ds\n push %esp\n call int22_handler\n add $4, %esp\n popa\n iret\n");
 void gp_stub(void);
 __asm__(".globl gp_stub\ngp_stub:\n pusha\n mov $0x10, %ax\n mov %ax, %ds\n mov %ax, %es\n push %esp\n"
         " call gp_handler\n add $4, %esp\n popa\n add $4, %esp\n iret\n");
@@ -58,6 +82,10 @@ int main(void)
     tss.bitmap[0x3F8 / 8] = 0;
     __asm__ volatile("ltr %w0" ::"r"(0x18));
     set_gate(13, gp_stub);
+    set_gate(0x22, int22_stub);
+    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr;
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    *(volatile uint8_t *)(idtr.base + 0x22 * 8 + 5) = 0xEE;   /* DPL 3 interrupt gate */
     for (unsigned i = 0; i < sizeof v86_code; i++)
         *(volatile uint8_t *)(0x8000 + i) = v86_code[i];
     for (unsigned i = 0; i < sizeof message; i++)
