@@ -101,6 +101,9 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     let cmdline = format!("{} {}", args.kernel.display(), args.append);
     m.boot_multiboot(&kernel, &cmdline, &modules)
         .map_err(|e| format!("{}: {e}", args.kernel.display()))?;
+    if args.serial == Sink::Stdout {
+        m.attach_serial_input(stdin_reader());
+    }
     let start = Instant::now();
     let outcome = m.run(RunLimits {
         timeout: args.timeout,
@@ -135,6 +138,21 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
             ExitCode::from(code::RESET)
         }
     })
+}
+
+/// Reads stdin on a thread of its own, so typing reaches the guest's COM1 while it runs.
+fn stdin_reader() -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        let mut stdin = std::io::stdin();
+        while let Ok(n) = std::io::Read::read(&mut stdin, &mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 fn print_stats(m: &Machine, start: Instant) {

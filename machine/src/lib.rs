@@ -14,6 +14,7 @@ pub use config::{MachineConfig, Sink};
 pub use multiboot::{Module, MultibootError};
 
 use std::rc::Rc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use amber_cpu::state::fl;
@@ -50,7 +51,12 @@ const SLICE: u64 = 1 << 20;
 pub struct Machine {
     pub cpu: Cpu,
     pub board: Board,
+    /// Bytes typed on COM1 (from stdin or a test harness), if anything feeds it.
+    serial_input: Option<Receiver<Vec<u8>>>,
 }
+
+/// How long an idle guest waits for serial input before its clock skips ahead.
+const INPUT_WAIT: Duration = Duration::from_millis(10);
 
 impl Machine {
     pub fn new(config: MachineConfig) -> Result<Machine, String> {
@@ -65,7 +71,11 @@ impl Machine {
         let ram = Rc::new(GuestRam::new(map.backing_size()));
         let cpu = Cpu::new(config.cpu, ram.clone());
         let board = Board::new(config, ram, map)?;
-        Ok(Machine { cpu, board })
+        Ok(Machine {
+            cpu,
+            board,
+            serial_input: None,
+        })
     }
 
     /// Copies `image` into guest memory at `addr`; false if it does not fit.
@@ -82,6 +92,32 @@ impl Machine {
             self.cpu.load_real_segment(s, 0);
         }
         self.cpu.state.eip = ip as u64;
+    }
+
+    /// Feeds COM1's receiver from `input`; the run loop takes what arrives.
+    pub fn attach_serial_input(&mut self, input: Receiver<Vec<u8>>) {
+        self.serial_input = Some(input);
+    }
+
+    /// Moves arrived serial input into COM1; with `wait`, first waits a little for some.
+    fn take_serial_input(&mut self, wait: bool) {
+        let Some(rx) = &self.serial_input else { return };
+        let first = if wait {
+            rx.recv_timeout(INPUT_WAIT)
+        } else {
+            rx.try_recv().map_err(|_| RecvTimeoutError::Timeout)
+        };
+        match first {
+            Ok(bytes) => {
+                self.board.com1.receive(&bytes);
+                while let Ok(more) = rx.try_recv() {
+                    self.board.com1.receive(&more);
+                }
+                self.board.advance(self.now());
+            }
+            Err(RecvTimeoutError::Disconnected) => self.serial_input = None,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
     }
 
     /// Boots a Multiboot kernel with its command line and modules.
@@ -107,6 +143,7 @@ impl Machine {
             if limits.timeout.is_some_and(|t| start.elapsed() >= t) {
                 return Outcome::Timeout;
             }
+            self.take_serial_input(false);
             let icount = self.cpu.state.icount;
             let budget = self.board.next_deadline().map_or(SLICE, |d| {
                 self.board.clock.insns_until(icount, d).min(SLICE)
@@ -125,13 +162,17 @@ impl Machine {
                     if self.cpu.state.eflags & fl::IF == 0 {
                         return Outcome::DeadHalt;
                     }
-                    // Idle: skip to the next device event, which may raise an interrupt.
+                    // Idle: give typed input a moment, then skip to the next device event,
+                    // which may raise an interrupt.
+                    self.take_serial_input(true);
                     match self.board.next_deadline() {
                         Some(d) => {
                             self.board.clock.skip_to(self.cpu.state.icount, d);
                             self.board.advance(self.now());
                         }
-                        None if !self.board.interrupt_pending(self.cpu.state.icount) => {
+                        None if self.serial_input.is_none()
+                            && !self.board.interrupt_pending(self.cpu.state.icount) =>
+                        {
                             return Outcome::DeadHalt
                         }
                         None => {}
