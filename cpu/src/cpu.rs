@@ -124,6 +124,12 @@ impl Cpu {
         self.state.regs[crate::state::reg::EDX] = self.model.cpuid_signature().0 as u64 & 0xFFF;
         self.state.seg[Seg::Ss as usize].access = SegmentCache::PRESENT | 0x13;
         self.msrs = crate::msr::Msrs::reset();
+        // The x87 after RESET (SDM Vol. 3 table 9-1): control word 0040h, all tags valid zero.
+        self.state.fpu = crate::fpu::Fpu {
+            cw: 0x0040,
+            tag: 0x5555,
+            ..crate::fpu::Fpu::default()
+        };
         self.breakpoints.clear();
         self.flush_tlb();
         self.exit_block = false;

@@ -13,6 +13,7 @@ mod descriptor_ops;
 pub mod exec;
 pub mod fault;
 pub mod flags;
+pub mod fpu;
 mod interrupt;
 mod mem;
 pub mod model;

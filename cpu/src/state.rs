@@ -199,6 +199,8 @@ pub struct CpuState {
     pub tsc: u64,
     /// Instructions retired plus exceptions delivered since reset: the virtual clock's source.
     pub icount: u64,
+    /// The x87 FPU.
+    pub fpu: crate::fpu::Fpu,
     /// Current privilege level.
     pub cpl: u8,
     /// Halted by HLT until the next interrupt.

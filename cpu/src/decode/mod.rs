@@ -36,6 +36,8 @@ pub enum Loc {
     Imm,
     /// A segment register.
     Sreg(u8),
+    /// An x87 stack register ST(i).
+    Fpu(u8),
 }
 
 /// "No register" in `Op::base` and `Op::index`.
@@ -326,6 +328,8 @@ impl Cpu {
                     } else if r.is_cr() {
                         op.imm2 = r as u32 - Register::CR0 as u32;
                         (Loc::None, 4)
+                    } else if r.is_st() {
+                        (Loc::Fpu((r as u32 - Register::ST0 as u32) as u8), 10)
                     } else if r.is_dr() {
                         op.imm2 = r as u32 - Register::DR0 as u32;
                         (Loc::None, 4)

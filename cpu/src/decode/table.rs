@@ -9,6 +9,7 @@ use super::{Handler, Loc, Op};
 use crate::cpu::Cpu;
 use crate::descriptor_ops;
 use crate::exec::{alu, bcd, control, data, fast, io, muldiv, shift, stack, string, system};
+use crate::fpu;
 use crate::model::CpuModel;
 use crate::msr;
 
@@ -220,6 +221,87 @@ pub fn invalid(len: u8) -> Op {
     Op::simple(UD, len, 2)
 }
 
+/// x87 mnemonic -> handler for models with an FPU; the rest of the x87 set is `fpu::missing`.
+const X87: &[(M, Handler)] = &[
+    (M::Fld, fpu::fld),
+    (M::Fild, fpu::fild),
+    (M::Fst, fpu::fst),
+    (M::Fstp, fpu::fstp),
+    (M::Fist, fpu::fist),
+    (M::Fistp, fpu::fistp),
+    (M::Fld1, fpu::fld1),
+    (M::Fldz, fpu::fldz),
+    (M::Fldpi, fpu::fldpi),
+    (M::Fldl2e, fpu::fldl2e),
+    (M::Fldl2t, fpu::fldl2t),
+    (M::Fldlg2, fpu::fldlg2),
+    (M::Fldln2, fpu::fldln2),
+    (M::Fadd, fpu::fadd),
+    (M::Faddp, fpu::faddp),
+    (M::Fiadd, fpu::fiadd),
+    (M::Fsub, fpu::fsub),
+    (M::Fsubp, fpu::fsubp),
+    (M::Fisub, fpu::fisub),
+    (M::Fsubr, fpu::fsubr),
+    (M::Fsubrp, fpu::fsubrp),
+    (M::Fisubr, fpu::fisubr),
+    (M::Fmul, fpu::fmul),
+    (M::Fmulp, fpu::fmulp),
+    (M::Fimul, fpu::fimul),
+    (M::Fdiv, fpu::fdiv),
+    (M::Fdivp, fpu::fdivp),
+    (M::Fidiv, fpu::fidiv),
+    (M::Fdivr, fpu::fdivr),
+    (M::Fdivrp, fpu::fdivrp),
+    (M::Fidivr, fpu::fidivr),
+    (M::Fabs, fpu::fabs),
+    (M::Fchs, fpu::fchs),
+    (M::Fsqrt, fpu::fsqrt),
+    (M::Frndint, fpu::frndint),
+    (M::Fxch, fpu::fxch),
+    (M::Fcom, fpu::fcom),
+    (M::Fcomp, fpu::fcomp),
+    (M::Fcompp, fpu::fcompp),
+    (M::Fucom, fpu::fucom),
+    (M::Fucomp, fpu::fucomp),
+    (M::Fucompp, fpu::fucompp),
+    (M::Ficom, fpu::ficom),
+    (M::Ficomp, fpu::ficomp),
+    (M::Ftst, fpu::ftst),
+    (M::Fcomi, fpu::fcomi),
+    (M::Fcomip, fpu::fcomip),
+    (M::Fucomi, fpu::fucomi),
+    (M::Fucomip, fpu::fucomip),
+    (M::Fxam, fpu::fxam),
+    (M::Fcmovb, fpu::fcmovb),
+    (M::Fcmovnb, fpu::fcmovnb),
+    (M::Fcmove, fpu::fcmove),
+    (M::Fcmovne, fpu::fcmovne),
+    (M::Fcmovbe, fpu::fcmovbe),
+    (M::Fcmovnbe, fpu::fcmovnbe),
+    (M::Fcmovu, fpu::fcmovu),
+    (M::Fcmovnu, fpu::fcmovnu),
+    (M::Fninit, fpu::finit),
+    (M::Finit, fpu::finit),
+    (M::Fnclex, fpu::fclex),
+    (M::Fclex, fpu::fclex),
+    (M::Fnstsw, fpu::fstsw),
+    (M::Fstsw, fpu::fstsw),
+    (M::Fnstcw, fpu::fstcw),
+    (M::Fstcw, fpu::fstcw),
+    (M::Fldcw, fpu::fldcw),
+    (M::Ffree, fpu::ffree),
+    (M::Fincstp, fpu::fincstp),
+    (M::Fdecstp, fpu::fdecstp),
+    (M::Fnop, fpu::fnop),
+];
+
+fn x87_handler(m: M) -> Handler {
+    X87.iter()
+        .find(|&&(x, _)| x == m)
+        .map_or(fpu::missing, |&(_, h)| h)
+}
+
 fn is_x87(instr: &Instruction) -> bool {
     instr.cpuid_features().iter().any(|f| {
         matches!(
@@ -250,7 +332,11 @@ fn far_memory(instr: &Instruction) -> bool {
 pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
     let m = instr.mnemonic();
     if is_x87(instr) {
-        return system::esc;
+        return if cpu.quirks.fpu {
+            x87_handler(m)
+        } else {
+            system::esc
+        };
     }
     if cpu.quirks.has_ud
         && !instr

@@ -1,0 +1,231 @@
+//! The host CPU's x87 as the oracle for amber's x87 instructions: the same instruction
+//! sequence runs natively and in amber (32-bit protected mode, P6) over the same data, and
+//! the data, the stored stack and the status words must agree bit for bit. Skipped on hosts
+//! other than x86_64 Linux.
+#![cfg(all(target_arch = "x86_64", target_os = "linux"))]
+
+use std::rc::Rc;
+
+use amber_cpu::state::cr0;
+use amber_cpu::{Cpu, CpuModel, Exit, FlatBus, GuestRam, Seg, SegmentCache};
+use iced_x86::code_asm::*;
+
+/// The data area the sequences use through EBX: inputs at 0..0x100, results after.
+const DATA: usize = 0x1000;
+const CODE: u64 = 0x10_0000;
+type Seq = fn(&mut CodeAssembler) -> Result<(), IcedError>;
+
+/// Appends the epilogue that dumps the x87 state into the data area: the status and control
+/// words, then all eight registers popped as 80-bit values, then the status word again.
+fn with_dump(a: &mut CodeAssembler, body: Seq) -> Result<(), IcedError> {
+    a.fninit()?;
+    body(a)?;
+    a.fnstsw(word_ptr(ebx + 0x200))?;
+    a.fnstcw(word_ptr(ebx + 0x202))?;
+    for i in 0..8 {
+        a.fstp(tword_ptr(ebx + 0x210 + 10 * i))?;
+    }
+    a.fnstsw(word_ptr(ebx + 0x260))
+}
+
+fn native(body: Seq, data: &mut [u8]) {
+    let mut a = CodeAssembler::new(64).unwrap();
+    a.push(rbx).unwrap();
+    a.mov(rbx, rdi).unwrap();
+    with_dump(&mut a, body).unwrap();
+    a.pop(rbx).unwrap();
+    a.ret().unwrap();
+    let code = a.assemble(0).unwrap();
+    // SAFETY: two private anonymous mappings below 4 GiB (MAP_32BIT, so EBX-based operands
+    // reach them): one for the data, copied in and out; one for the code, made executable
+    // before it is called and unmapped after. The code follows the SysV ABI (RBX saved).
+    unsafe {
+        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_32BIT;
+        let rw = libc::PROT_READ | libc::PROT_WRITE;
+        let d = libc::mmap(std::ptr::null_mut(), 0x1000, rw, flags, -1, 0);
+        let c = libc::mmap(std::ptr::null_mut(), 0x1000, rw, flags, -1, 0);
+        assert!(d != libc::MAP_FAILED && c != libc::MAP_FAILED);
+        std::ptr::copy_nonoverlapping(data.as_ptr(), d as *mut u8, data.len());
+        std::ptr::copy_nonoverlapping(code.as_ptr(), c as *mut u8, code.len());
+        assert_eq!(
+            libc::mprotect(c, 0x1000, libc::PROT_READ | libc::PROT_EXEC),
+            0
+        );
+        let f: extern "C" fn(*mut u8) = std::mem::transmute(c);
+        f(d as *mut u8);
+        std::ptr::copy_nonoverlapping(d as *const u8, data.as_mut_ptr(), data.len());
+        libc::munmap(d, 0x1000);
+        libc::munmap(c, 0x1000);
+    }
+}
+
+fn amber(body: Seq, data: &mut [u8]) {
+    let mut a = CodeAssembler::new(32).unwrap();
+    with_dump(&mut a, body).unwrap();
+    a.hlt().unwrap();
+    let code = a.assemble(CODE).unwrap();
+    let ram = Rc::new(GuestRam::new(2 << 20));
+    ram.write_slice(CODE as usize, &code);
+    ram.write_slice(DATA, data);
+    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
+    cpu.state.cr0 |= cr0::PE | cr0::NE;
+    for s in Seg::ALL {
+        cpu.state.seg[s as usize] = SegmentCache::flat32(8, s == Seg::Cs);
+    }
+    cpu.state.eip = CODE;
+    cpu.state.set_r32(3, DATA as u32);
+    let mut bus = FlatBus { ram_len: ram.len() };
+    assert_eq!(
+        cpu.run(&mut bus, 10_000),
+        Exit::Halted,
+        "the sequence ran to its end"
+    );
+    ram.read_slice(DATA, data);
+}
+
+/// Inputs: doubles at 0x00.., floats at 0x80.., integers at 0xC0...
+fn inputs() -> Vec<u8> {
+    let mut d = vec![0u8; 0x1000];
+    let doubles = [
+        1.5f64,
+        -2.25,
+        3.0e300,
+        1.0e-310,
+        0.1,
+        -0.0,
+        f64::INFINITY,
+        f64::NAN,
+        7.0,
+        1.0 / 3.0,
+    ];
+    for (i, v) in doubles.iter().enumerate() {
+        d[8 * i..8 * i + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    let floats = [0.5f32, -3.75, 1.0e-40, 16_777_217.0];
+    for (i, v) in floats.iter().enumerate() {
+        d[0x80 + 4 * i..0x84 + 4 * i].copy_from_slice(&v.to_le_bytes());
+    }
+    let ints = [12345i32, -7, i32::MIN, 0];
+    for (i, v) in ints.iter().enumerate() {
+        d[0xC0 + 4 * i..0xC4 + 4 * i].copy_from_slice(&v.to_le_bytes());
+    }
+    d
+}
+
+fn check(name: &str, body: Seq) {
+    let mut host = inputs();
+    let mut ours = inputs();
+    native(body, &mut host);
+    amber(body, &mut ours);
+    for at in (0..0x270).step_by(2) {
+        assert_eq!(
+            &ours[at..at + 2],
+            &host[at..at + 2],
+            "{name}: byte {at:#x} differs\n  host  {:02x?}\n  amber {:02x?}",
+            &host[0x200..0x262],
+            &ours[0x200..0x262]
+        );
+    }
+}
+
+macro_rules! sequences {
+    ($($name:ident => |$a:ident| $body:block)*) => {
+        $(
+            #[test]
+            fn $name() {
+                fn body($a: &mut CodeAssembler) -> Result<(), IcedError> {
+                    $body
+                    Ok(())
+                }
+                check(stringify!($name), body);
+            }
+        )*
+    };
+}
+
+sequences! {
+    loads_and_constants => |a| {
+        a.fld(qword_ptr(ebx))?;
+        a.fld(dword_ptr(ebx + 0x84))?;
+        a.fild(dword_ptr(ebx + 0xC4))?;
+        a.fldpi()?;
+        a.fldl2e()?;
+        a.fldlg2()?;
+        a.fld1()?;
+        a.fldz()?;
+    }
+    arithmetic_forms => |a| {
+        a.fld(qword_ptr(ebx))?;
+        a.fld(qword_ptr(ebx + 8))?;
+        a.fadd_2(st0, st1)?;
+        a.fmul(qword_ptr(ebx + 0x20))?;
+        a.fsub_2(st1, st0)?;
+        a.fdivr(dword_ptr(ebx + 0x80))?;
+        a.fiadd(dword_ptr(ebx + 0xC0))?;
+        a.fld(qword_ptr(ebx + 0x48))?;
+        a.fdivp(st1, st0)?;
+        a.fsqrt()?;
+        a.fchs()?;
+        a.fabs()?;
+    }
+    rounding_and_precision => |a| {
+        for cw in [0x037Fu32, 0x077F, 0x0B7F, 0x0F7F, 0x027F, 0x007F] {
+            a.mov(word_ptr(ebx + 0x100), cw)?;
+            a.fldcw(word_ptr(ebx + 0x100))?;
+            a.fld(qword_ptr(ebx + 0x20))?;
+            a.fdiv(qword_ptr(ebx + 0x48))?;
+            a.fstp(qword_ptr(ebx + 0x110 + 8 * (cw as i32 >> 10)))?;
+        }
+        a.fld(qword_ptr(ebx + 0x48))?;
+        a.frndint()?;
+    }
+    stores_and_integers => |a| {
+        a.fld(qword_ptr(ebx + 0x20))?;
+        a.fst(dword_ptr(ebx + 0x140))?;
+        a.fist(dword_ptr(ebx + 0x144))?;
+        a.fld(qword_ptr(ebx + 0x10))?;
+        a.fist(word_ptr(ebx + 0x148))?;
+        a.fistp(qword_ptr(ebx + 0x150))?;
+        a.fld(qword_ptr(ebx + 0x40))?;
+        a.fistp(dword_ptr(ebx + 0x158))?;
+        a.fstp(tword_ptr(ebx + 0x160))?;
+    }
+    comparisons => |a| {
+        a.fld(qword_ptr(ebx))?;
+        a.fcom(qword_ptr(ebx + 8))?;
+        a.fnstsw(word_ptr(ebx + 0x140))?;
+        a.fld(qword_ptr(ebx + 0x38))?;
+        a.fucom(st0, st1)?;
+        a.fnstsw(word_ptr(ebx + 0x142))?;
+        a.fcom_2(st0, st1)?;
+        a.fnstsw(word_ptr(ebx + 0x144))?;
+        a.ftst()?;
+        a.fnstsw(word_ptr(ebx + 0x146))?;
+        a.fxam()?;
+        a.fnstsw(word_ptr(ebx + 0x148))?;
+        a.fcomip(st0, st1)?;
+        a.lahf()?;
+        a.mov(byte_ptr(ebx + 0x14C), ah)?;
+        a.fcompp()?;
+    }
+    stack_faults => |a| {
+        a.fadd_2(st0, st3)?;
+        a.fxch(st0, st2)?;
+        for _ in 0..9 {
+            a.fld1()?;
+        }
+        a.fincstp()?;
+        a.ffree(st0)?;
+        a.fdecstp()?;
+    }
+    conditional_moves => |a| {
+        a.fld(qword_ptr(ebx))?;
+        a.fld(qword_ptr(ebx + 8))?;
+        a.stc()?;
+        a.fcmovb(st0, st1)?;
+        a.fld(qword_ptr(ebx + 0x40))?;
+        a.clc()?;
+        a.fcmovb(st0, st1)?;
+        a.fxch(st0, st1)?;
+    }
+}
