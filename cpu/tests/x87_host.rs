@@ -218,6 +218,22 @@ sequences! {
         a.ffree(st0)?;
         a.fdecstp()?;
     }
+    environment_round_trip => |a| {
+        a.fld(qword_ptr(ebx))?;
+        a.fld(qword_ptr(ebx + 0x38))?;
+        a.fdiv(qword_ptr(ebx + 0x28))?;
+        a.fnstenv(ptr(ebx + 0x300))?;
+        // Control, status and tag words (the pointers differ between host and guest).
+        for (from, to) in [(0, 0x170), (4, 0x172), (8, 0x174)] {
+            a.mov(ax, word_ptr(ebx + 0x300 + from))?;
+            a.mov(word_ptr(ebx + to), ax)?;
+        }
+        a.fnclex()?;
+        a.fldenv(ptr(ebx + 0x300))?;
+        a.fnsave(ptr(ebx + 0x380))?;
+        a.fld1()?;
+        a.frstor(ptr(ebx + 0x380))?;
+    }
     conditional_moves => |a| {
         a.fld(qword_ptr(ebx))?;
         a.fld(qword_ptr(ebx + 8))?;

@@ -294,6 +294,12 @@ const X87: &[(M, Handler)] = &[
     (M::Fincstp, fpu::fincstp),
     (M::Fdecstp, fpu::fdecstp),
     (M::Fnop, fpu::fnop),
+    (M::Fnstenv, fpu::fstenv),
+    (M::Fstenv, fpu::fstenv),
+    (M::Fldenv, fpu::fldenv),
+    (M::Fnsave, fpu::fsave),
+    (M::Fsave, fpu::fsave),
+    (M::Frstor, fpu::frstor),
 ];
 
 fn x87_handler(m: M) -> Handler {

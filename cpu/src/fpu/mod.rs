@@ -4,9 +4,11 @@
 //! written for amber: no Rust crate gives the x87's precision control and denormal-operand
 //! flag, and Berkeley SoftFloat (softfloat-sys) would need `unsafe` FFI and global state.
 
+mod env;
 pub mod f80;
 mod ops;
 
+pub use env::*;
 pub use ops::*;
 
 use f80::{Env, Precision, Rounding, F80};

@@ -21,7 +21,7 @@ enum Mem {
 
 impl Cpu {
     /// Checks and bookkeeping every x87 instruction starts with (SDM Vol. 1 8.7, Vol. 3 2.5).
-    fn prologue(&mut self, op: &Op, waiting: bool) -> Result<(), Fault> {
+    pub(super) fn prologue(&mut self, op: &Op, waiting: bool) -> Result<(), Fault> {
         if self.state.cr0 & (cr0::EM | cr0::TS) != 0 {
             return Err(Fault::DeviceNotAvailable);
         }
@@ -37,6 +37,19 @@ impl Cpu {
         Ok(())
     }
 
+    /// Reads an `n`-byte memory image (environment or state) at the operand.
+    pub(super) fn read_image(
+        &mut self,
+        bus: &mut dyn Bus,
+        op: &Op,
+        n: usize,
+    ) -> Result<Vec<u8>, Fault> {
+        let ea = self.ea(op);
+        (0..n as u32)
+            .map(|i| Ok(self.read(bus, op.seg as usize, ea.wrapping_add(i), 1)? as u8))
+            .collect()
+    }
+
     fn read_bytes(&mut self, bus: &mut dyn Bus, op: &Op, n: usize) -> Result<[u8; 10], Fault> {
         let ea = self.ea(op);
         let mut b = [0u8; 10];
@@ -48,7 +61,12 @@ impl Cpu {
         Ok(b)
     }
 
-    fn write_bytes(&mut self, bus: &mut dyn Bus, op: &Op, b: &[u8]) -> Result<(), Fault> {
+    pub(super) fn write_bytes(
+        &mut self,
+        bus: &mut dyn Bus,
+        op: &Op,
+        b: &[u8],
+    ) -> Result<(), Fault> {
         let ea = self.ea(op);
         // Probe the last byte first so a fault leaves memory untouched.
         self.read(bus, op.seg as usize, ea.wrapping_add(b.len() as u32 - 1), 1)?;
