@@ -25,6 +25,7 @@ const KERNELS: &[&str] = &[
     "debug",
     "apic",
     "echo",
+    "fpu_traps",
 ];
 const CFLAGS: &[&str] = &[
     "-m32",
