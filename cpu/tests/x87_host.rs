@@ -244,4 +244,169 @@ sequences! {
         a.fcmovb(st0, st1)?;
         a.fxch(st0, st1)?;
     }
+    scale_and_extract => |a| {
+        a.ftst()?;
+        a.fnclex()?;
+        a.fild(dword_ptr(ebx + 0xC4))?;
+        a.fld(qword_ptr(ebx))?;
+        a.fscale()?;
+        a.fxtract()?;
+        a.fnstsw(word_ptr(ebx + 0x100))?;
+        a.fild(dword_ptr(ebx + 0xC0))?;
+        a.fld(qword_ptr(ebx + 0x10))?;
+        a.fscale()?;
+        a.fnstsw(word_ptr(ebx + 0x102))?;
+        a.fstp(tword_ptr(ebx + 0x110))?;
+        a.fld(qword_ptr(ebx + 0x10))?;
+        a.fscale()?;
+        a.fscale()?;
+        a.fnstsw(word_ptr(ebx + 0x106))?;
+        a.fstp(tword_ptr(ebx + 0x120))?;
+        a.fstp(st0)?;
+        a.fild(dword_ptr(ebx + 0xC8))?;
+        a.fld(qword_ptr(ebx + 0x10))?;
+        a.fscale()?;
+        a.fnstsw(word_ptr(ebx + 0x108))?;
+        a.fstp(tword_ptr(ebx + 0x130))?;
+        a.fstp(st0)?;
+        a.fld(qword_ptr(ebx + 0x28))?;
+        a.fxtract()?;
+        a.fnstsw(word_ptr(ebx + 0x104))?;
+        a.fld(qword_ptr(ebx + 0x38))?;
+        a.fxtract()?;
+    }
+    scale_extract_stack_faults => |a| {
+        a.ftst()?;
+        a.fnclex()?;
+        a.fscale()?;
+        a.fnstsw(word_ptr(ebx + 0x100))?;
+        a.fxtract()?;
+        a.fnstsw(word_ptr(ebx + 0x102))?;
+        a.fstp(st0)?;
+        a.fstp(st0)?;
+        for _ in 0..7 {
+            a.fld1()?;
+        }
+        a.fld(qword_ptr(ebx + 0x20))?;
+        a.fxtract()?;
+    }
+    remainders => |a| {
+        a.fld(qword_ptr(ebx + 0x40))?;
+        a.fld(qword_ptr(ebx + 0x10))?;
+        let mut again = a.create_label();
+        a.set_label(&mut again)?;
+        a.fprem()?;
+        a.fnstsw(ax)?;
+        a.test(ah, 4)?;
+        a.jnz(again)?;
+        a.mov(word_ptr(ebx + 0x100), ax)?;
+        a.fld(qword_ptr(ebx + 0x08))?;
+        a.fld(qword_ptr(ebx + 0x48))?;
+        a.fprem1()?;
+        a.fnstsw(word_ptr(ebx + 0x102))?;
+        a.fld(qword_ptr(ebx + 0x30))?;
+        a.fprem()?;
+        a.fnstsw(word_ptr(ebx + 0x104))?;
+        a.fld(qword_ptr(ebx + 0x38))?;
+        a.fld1()?;
+        a.fchs()?;
+        a.fxam()?;
+        a.fstp(st0)?;
+        a.fprem1()?;
+        a.fnstsw(word_ptr(ebx + 0x106))?;
+        a.fld(qword_ptr(ebx + 0x10))?;
+        a.fprem1()?;
+    }
+    remainder_stack_faults => |a| {
+        a.ftst()?;
+        a.fnstsw(word_ptr(ebx + 0x102))?;
+        a.fld1()?;
+        a.fprem()?;
+        a.fnstsw(word_ptr(ebx + 0x100))?;
+        a.fincstp()?;
+        a.fprem1()?;
+    }
+    packed_bcd => |a| {
+        a.ftst()?;
+        a.fnclex()?;
+        a.mov(dword_ptr(ebx + 0x100), 0x1234_5678u32)?;
+        a.mov(dword_ptr(ebx + 0x104), 0x9012_3456u32)?;
+        a.mov(word_ptr(ebx + 0x108), 0x8078u32)?;
+        a.fbld(tword_ptr(ebx + 0x100))?;
+        a.fxam()?;
+        a.fbld(tword_ptr(ebx + 0x100))?;
+        a.fnstsw(word_ptr(ebx + 0x172))?;
+        a.fstp(st0)?;
+        a.fld(st0)?;
+        a.fbstp(tword_ptr(ebx + 0x110))?;
+        a.fld(qword_ptr(ebx + 0x08))?;
+        a.fbstp(tword_ptr(ebx + 0x120))?;
+        a.fnstsw(word_ptr(ebx + 0x10A))?;
+        a.fld(qword_ptr(ebx + 0x10))?;
+        a.fbstp(tword_ptr(ebx + 0x130))?;
+        a.fnstsw(word_ptr(ebx + 0x10C))?;
+        a.fld(qword_ptr(ebx + 0x38))?;
+        a.fbstp(tword_ptr(ebx + 0x140))?;
+        a.mov(word_ptr(ebx + 0x1F0), 0x0B7Fu32)?;
+        a.fldcw(word_ptr(ebx + 0x1F0))?;
+        a.fld(qword_ptr(ebx))?;
+        a.fbstp(tword_ptr(ebx + 0x150))?;
+        a.fnstsw(word_ptr(ebx + 0x10E))?;
+        a.fstp(st0)?;
+        a.fbstp(tword_ptr(ebx + 0x160))?;
+        a.fnstsw(word_ptr(ebx + 0x170))?;
+        for _ in 0..8 {
+            a.fld1()?;
+        }
+        a.fbld(tword_ptr(ebx + 0x100))?;
+    }
+    unmasked_invalid_and_zero_divide => |a| {
+        a.mov(word_ptr(ebx + 0x1F0), 0x0372u32)?;
+        a.mov(word_ptr(ebx + 0x1F2), 0x037Fu32)?;
+        a.ftst()?;
+        a.fnclex()?;
+        a.fldcw(word_ptr(ebx + 0x1F0))?;
+        a.fldz()?;
+        a.fxtract()?;
+        a.fnstsw(word_ptr(ebx + 0x100))?;
+        a.fnclex()?;
+        a.fld1()?;
+        a.fprem()?;
+        a.fnstsw(word_ptr(ebx + 0x102))?;
+        a.fnclex()?;
+        a.fscale()?;
+        a.fnstsw(word_ptr(ebx + 0x104))?;
+        a.fnclex()?;
+        a.fld(qword_ptr(ebx + 0x30))?;
+        a.fbstp(tword_ptr(ebx + 0x110))?;
+        a.fnstsw(word_ptr(ebx + 0x106))?;
+        a.fnclex()?;
+        a.fldz()?;
+        a.fscale()?;
+        a.fnstsw(word_ptr(ebx + 0x108))?;
+        a.fnclex()?;
+        a.fldcw(word_ptr(ebx + 0x1F2))?;
+    }
+    unmasked_denormal => |a| {
+        a.mov(dword_ptr(ebx + 0x1F4), -16400i32)?;
+        a.mov(word_ptr(ebx + 0x1F0), 0x037Du32)?;
+        a.mov(word_ptr(ebx + 0x1F2), 0x037Fu32)?;
+        a.fild(dword_ptr(ebx + 0x1F4))?;
+        a.fld1()?;
+        a.fscale()?;
+        a.fstp(st1)?;
+        a.fld1()?;
+        a.fld(st1)?;
+        a.fldcw(word_ptr(ebx + 0x1F0))?;
+        a.fprem()?;
+        a.fnstsw(word_ptr(ebx + 0x100))?;
+        a.fnclex()?;
+        a.fscale()?;
+        a.fnstsw(word_ptr(ebx + 0x102))?;
+        a.fnclex()?;
+        a.fxtract()?;
+        a.fnstsw(word_ptr(ebx + 0x104))?;
+        a.fnclex()?;
+        a.fldcw(word_ptr(ebx + 0x1F2))?;
+    }
 }

@@ -300,6 +300,12 @@ const X87: &[(M, Handler)] = &[
     (M::Fnsave, fpu::fsave),
     (M::Fsave, fpu::fsave),
     (M::Frstor, fpu::frstor),
+    (M::Fscale, fpu::fscale),
+    (M::Fxtract, fpu::fxtract),
+    (M::Fprem, fpu::fprem),
+    (M::Fprem1, fpu::fprem1),
+    (M::Fbld, fpu::fbld),
+    (M::Fbstp, fpu::fbstp),
 ];
 
 fn x87_handler(m: M) -> Handler {

@@ -150,7 +150,7 @@ impl F80 {
         }
     }
 
-    fn infinity(sign: bool) -> F80 {
+    pub(super) fn infinity(sign: bool) -> F80 {
         F80 {
             sign,
             exp: EXP_MASK,
@@ -190,7 +190,7 @@ impl F80 {
     }
 
     /// DE if this operand is a denormal (SDM Vol. 1 4.9.1.2).
-    fn denormal_flag(self) -> Flags {
+    pub(super) fn denormal_flag(self) -> Flags {
         if self.class() == Class::Denormal {
             DE
         } else {
@@ -200,7 +200,7 @@ impl F80 {
 
     /// A finite nonzero value as (unbiased exponent of bit 63, normalized significand).
     /// Denormals and pseudo-denormals have the exponent of the smallest normal.
-    fn unpack(self) -> (i32, u64) {
+    pub(super) fn unpack(self) -> (i32, u64) {
         let e = i32::from((self.exp & EXP_MASK).max(1)) - BIAS;
         let lz = self.mant.leading_zeros().min(63);
         (e - lz as i32, self.mant << lz)
@@ -345,7 +345,7 @@ fn round(sign: bool, exp: i32, sig: u128, fmt: Format, rc: Rounding) -> Rounded 
 }
 
 /// Rounds `sig * 2^(exp - 127)` to the precision of `env`; a zero `sig` is an exact zero.
-fn round_f80(sign: bool, exp: i32, sig: u128, env: Env) -> (F80, Flags) {
+pub(super) fn round_f80(sign: bool, exp: i32, sig: u128, env: Env) -> (F80, Flags) {
     if sig == 0 {
         return (F80::zero(sign), 0);
     }
@@ -380,7 +380,7 @@ fn pick_nan(a: F80, b: F80) -> F80 {
 /// The operand checks that take priority over everything else (SDM 4.9.2, items 1 and 2):
 /// an unsupported encoding gives the indefinite, NaNs propagate quieted, an SNaN raises IE.
 /// None when both operands are numbers.
-fn nan_operands(a: F80, b: F80) -> Option<(F80, Flags)> {
+pub(super) fn nan_operands(a: F80, b: F80) -> Option<(F80, Flags)> {
     if a.class() == Class::Unsupported || b.class() == Class::Unsupported {
         return Some((F80::INDEFINITE, IE));
     }
@@ -399,7 +399,7 @@ fn nan_operands(a: F80, b: F80) -> Option<(F80, Flags)> {
 }
 
 /// The one-operand form of `nan_operands`.
-fn nan_operand(a: F80) -> Option<(F80, Flags)> {
+pub(super) fn nan_operand(a: F80) -> Option<(F80, Flags)> {
     match a.class() {
         Class::Unsupported => Some((F80::INDEFINITE, IE)),
         Class::SNaN => Some((a.quiet(), IE)),

@@ -7,9 +7,11 @@
 mod env;
 pub mod f80;
 mod ops;
+mod special;
 
 pub use env::*;
 pub use ops::*;
+pub use special::*;
 
 use f80::{Env, Precision, Rounding, F80};
 
@@ -188,6 +190,12 @@ impl Fpu {
     /// unchanged instead of receiving the masked response).
     pub fn ie_unmasked(&self) -> bool {
         self.cw & sw::IE == 0
+    }
+
+    /// Whether `flags` include an unmasked invalid-operation, denormal or zero-divide
+    /// exception: those leave the destination untouched (SDM vol. 1, 8.5).
+    pub fn blocks(&self, flags: u16) -> bool {
+        flags & (sw::IE | sw::DE | sw::ZE) & !self.cw != 0
     }
 
     /// A stack underflow (IE with SF, C1 clear) or overflow (C1 set).

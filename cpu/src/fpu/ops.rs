@@ -329,9 +329,7 @@ fn arith(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, kind: Arith, mem: Mem, pop: 
         Arith::DivR => f80::div(b, a, env),
     };
     f.raise(flags);
-    let unmasked =
-        (flags & sw::IE != 0 && f.cw & sw::IE == 0) || (flags & sw::ZE != 0 && f.cw & sw::ZE == 0);
-    if !unmasked {
+    if !f.blocks(flags) {
         f.set_st(dst, r);
     }
     if pop {
@@ -370,7 +368,7 @@ fn unary(cpu: &mut Cpu, op: &Op, f: impl FnOnce(F80, f80::Env) -> (F80, u16)) ->
     };
     let (r, flags) = f(a, env);
     fpu.raise(flags);
-    if !(flags & sw::IE != 0 && fpu.ie_unmasked()) {
+    if !fpu.blocks(flags) {
         fpu.set_st(0, r);
     }
     cpu.advance(op)
@@ -657,8 +655,8 @@ pub fn fnop(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.advance(op)
 }
 
-/// An x87 instruction amber does not emulate yet (transcendentals, FPREM, BCD, the
-/// environment images: issue #5): logged, and #UD rather than a silently wrong result.
+/// An x87 instruction amber does not emulate yet (the transcendentals: issue #5):
+/// logged, and #UD rather than a silently wrong result.
 pub fn missing(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     log::warn!(
         "x87 instruction {:?} is not emulated yet (issue #5)",
