@@ -133,6 +133,9 @@ pub trait Bus {
     fn acknowledge_interrupt(&mut self, _icount: u64) -> u8 {
         0
     }
+    /// FERR#: an x87 instruction found an unmasked exception pending while CR0.NE is clear
+    /// (the PC/AT routes it to IRQ 13 instead of raising #MF).
+    fn floating_point_error(&mut self) {}
 }
 
 /// A bus with RAM over the whole `GuestRam` and nothing else: port reads return all ones,

@@ -8,6 +8,7 @@ use amber_cpu::{Bus, BusAction, GuestRam, PhysPage};
 use amber_devices::a20::A20Gate;
 use amber_devices::debug_exit::DebugExit;
 use amber_devices::debugcon::DebugCon;
+use amber_devices::ferr::FerrLatch;
 use amber_devices::fw_cfg::FwCfg;
 use amber_devices::ioapic::{self, IoApic};
 use amber_devices::lapic::{self, LocalApic};
@@ -48,6 +49,7 @@ pub struct Board {
     pub a20: A20Gate,
     pub debugcon: DebugCon,
     pub debug_exit: DebugExit,
+    pub ferr: FerrLatch,
     pub fw_cfg: FwCfg,
     pub pci: PciBus,
     pub lapic: LocalApic,
@@ -86,6 +88,7 @@ impl Board {
             a20: A20Gate::default(),
             debugcon: DebugCon::new(config.debugcon.writer()?),
             debug_exit: DebugExit::default(),
+            ferr: FerrLatch::new(lines.line(13)),
             fw_cfg,
             pci: PciBus::new(),
             lapic: LocalApic::new(0),
@@ -109,6 +112,7 @@ impl Board {
         p.claim_all(DeviceId::A20, amber_devices::a20::PORTS)?;
         p.claim_all(DeviceId::DebugCon, amber_devices::debugcon::PORTS)?;
         p.claim_all(DeviceId::DebugExit, amber_devices::debug_exit::PORTS)?;
+        p.claim_all(DeviceId::Ferr, amber_devices::ferr::PORTS)?;
         p.claim_all(DeviceId::FwCfg, amber_devices::fw_cfg::PORTS)?;
         p.claim_all(DeviceId::Pci, amber_devices::pci::PORTS)
     }
@@ -129,6 +133,7 @@ impl Board {
         self.pci.reset();
         self.fw_cfg.reset();
         self.debug_exit.reset();
+        self.ferr.reset();
         self.lapic.reset();
         self.ioapic.reset();
         self.deadlines = [None; TIMED.len()];
@@ -147,6 +152,7 @@ impl Board {
             DeviceId::A20 => &mut self.a20,
             DeviceId::DebugCon => &mut self.debugcon,
             DeviceId::DebugExit => &mut self.debug_exit,
+            DeviceId::Ferr => &mut self.ferr,
             DeviceId::FwCfg => &mut self.fw_cfg,
             DeviceId::Pci => &mut self.pci,
             DeviceId::Lapic => return None,
@@ -263,6 +269,10 @@ impl Bus for Board {
             }
         }
         self.lapic.pending(self.clock.now(icount)) || self.lapic.lint0_extint() && self.pic.intr()
+    }
+
+    fn floating_point_error(&mut self) {
+        self.ferr.assert();
     }
 
     fn acknowledge_interrupt(&mut self, icount: u64) -> u8 {

@@ -15,6 +15,8 @@ pub enum DeviceId {
     A20,
     DebugCon,
     DebugExit,
+    /// The x87 FERR# latch on IRQ 13, cleared at port 0xF0.
+    Ferr,
     FwCfg,
     Pci,
     /// The local APIC is memory-mapped; it appears here only as a timed device.

@@ -115,14 +115,12 @@ pub fn esc(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 /// WAIT/FWAIT: #NM when both CR0.MP and CR0.TS are set, #MF when an unmasked x87
-/// exception is pending and CR0.NE reports it that way (SDM Vol. 1 8.7.2).
-pub fn wait(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
+/// exception is pending and CR0.NE reports it that way, else FERR# (SDM Vol. 1 8.7.2).
+pub fn wait(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     if cpu.state.cr0 & (cr0::MP | cr0::TS) == cr0::MP | cr0::TS {
         return Err(Fault::DeviceNotAvailable);
     }
-    if cpu.state.fpu.sw & crate::fpu::sw::ES != 0 && cpu.state.cr0 & cr0::NE != 0 {
-        return Err(Fault::FloatingPoint);
-    }
+    cpu.pending_fpu_error(bus)?;
     cpu.advance(op)
 }
 

@@ -84,7 +84,7 @@ impl Cpu {
 
 /// FSTENV/FNSTENV: store the environment, then mask all exceptions.
 pub fn fstenv(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, false)?;
+    cpu.prologue(bus, op, false)?;
     let (size32, real) = cpu.image_layout(op);
     let image = cpu.state.fpu.environment(size32, real);
     cpu.write_bytes(bus, op, &image)?;
@@ -93,7 +93,7 @@ pub fn fstenv(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 pub fn fldenv(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, false)?;
+    cpu.prologue(bus, op, false)?;
     let (size32, real) = cpu.image_layout(op);
     let image = cpu.read_image(bus, op, if size32 { 28 } else { 14 })?;
     cpu.state.fpu.load_environment(&image, size32, real);
@@ -102,7 +102,7 @@ pub fn fldenv(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 
 /// FSAVE/FNSAVE: the environment and ST(0)..ST(7), then the state FNINIT sets.
 pub fn fsave(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, false)?;
+    cpu.prologue(bus, op, false)?;
     let (size32, real) = cpu.image_layout(op);
     let f = cpu.state.fpu;
     let mut image = f.environment(size32, real);
@@ -118,7 +118,7 @@ pub fn fsave(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 pub fn frstor(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, false)?;
+    cpu.prologue(bus, op, false)?;
     let (size32, real) = cpu.image_layout(op);
     let env_len = if size32 { 28 } else { 14 };
     let image = cpu.read_image(bus, op, env_len + 80)?;

@@ -21,12 +21,30 @@ enum Mem {
 
 impl Cpu {
     /// Checks and bookkeeping every x87 instruction starts with (SDM Vol. 1 8.7, Vol. 3 2.5).
-    pub(super) fn prologue(&mut self, op: &Op, waiting: bool) -> Result<(), Fault> {
+    /// A pending unmasked exception at a waiting instruction: #MF with CR0.NE set, else
+    /// FERR# (IRQ 13 on the PC/AT) and the instruction goes on, as when the board's port
+    /// 0xF0 logic asserts IGNNE# (SDM Vol. 1 8.7, Vol. 3 D.1).
+    pub(crate) fn pending_fpu_error(&mut self, bus: &mut dyn Bus) -> Result<(), Fault> {
+        if self.state.fpu.sw & sw::ES != 0 {
+            if self.state.cr0 & cr0::NE != 0 {
+                return Err(Fault::FloatingPoint);
+            }
+            bus.floating_point_error();
+        }
+        Ok(())
+    }
+
+    pub(super) fn prologue(
+        &mut self,
+        bus: &mut dyn Bus,
+        op: &Op,
+        waiting: bool,
+    ) -> Result<(), Fault> {
         if self.state.cr0 & (cr0::EM | cr0::TS) != 0 {
             return Err(Fault::DeviceNotAvailable);
         }
-        if waiting && self.state.fpu.sw & sw::ES != 0 && self.state.cr0 & cr0::NE != 0 {
-            return Err(Fault::FloatingPoint);
+        if waiting {
+            self.pending_fpu_error(bus)?;
         }
         self.state.fpu.fip = self.state.eip as u32;
         self.state.fpu.fcs = self.state.seg[Seg::Cs as usize].selector;
@@ -122,7 +140,7 @@ fn done(cpu: &mut Cpu, op: &Op) -> Exec {
 // ---- loads and stores ----
 
 fn load(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, kind: Mem) -> Exec {
-    cpu.prologue(op, true)?;
+    cpu.prologue(bus, op, true)?;
     let v = match op.dst {
         Loc::Mem => Some(cpu.load_mem(bus, op, kind)?),
         _ => cpu.state.fpu.st(st_index(op.dst)).map(|v| (v, 0)),
@@ -164,7 +182,7 @@ pub fn fild(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 
 /// FST/FSTP/FIST/FISTP: ST(0) to memory or to ST(i).
 fn store(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, kind: Mem, pop: bool) -> Exec {
-    cpu.prologue(op, true)?;
+    cpu.prologue(bus, op, true)?;
     let env = cpu.state.fpu.env();
     let v = cpu.state.fpu.st(0);
     let (value, mut flags) = match v {
@@ -235,8 +253,8 @@ const CONSTANTS: [(u16, u64, bool); 7] = [
     (0x3FFE, 0xB172_17F7_D1CF_79AC, true),  // ln(2)
 ];
 
-fn load_constant(cpu: &mut Cpu, op: &Op, index: usize) -> Exec {
-    cpu.prologue(op, true)?;
+fn load_constant(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, index: usize) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let (exp, mut mant, down_rounds) = CONSTANTS[index];
     let rounding = cpu.state.fpu.env().rounding;
     use f80::Rounding::*;
@@ -264,8 +282,8 @@ fn load_constant(cpu: &mut Cpu, op: &Op, index: usize) -> Exec {
 
 macro_rules! constants {
     ($($name:ident = $i:expr),*) => {
-        $(pub fn $name(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-            load_constant(cpu, op, $i)
+        $(pub fn $name(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+            load_constant(cpu, bus, op, $i)
         })*
     };
 }
@@ -294,7 +312,7 @@ enum Arith {
 /// FADD ... FDIVR in all their forms: `op` memory (ST(0) op= m), ST(0) op= ST(i),
 /// ST(i) op= ST(0), and the popping forms.
 fn arith(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, kind: Arith, mem: Mem, pop: bool) -> Exec {
-    cpu.prologue(op, true)?;
+    cpu.prologue(bus, op, true)?;
     let env = cpu.state.fpu.env();
     // Destination register and the two operands in "dst op src" order.
     let (dst, a, b) = match op.dst {
@@ -355,8 +373,13 @@ arith_ops! {
 }
 
 /// A one-operand operation on ST(0).
-fn unary(cpu: &mut Cpu, op: &Op, f: impl FnOnce(F80, f80::Env) -> (F80, u16)) -> Exec {
-    cpu.prologue(op, true)?;
+fn unary(
+    cpu: &mut Cpu,
+    bus: &mut dyn Bus,
+    op: &Op,
+    f: impl FnOnce(F80, f80::Env) -> (F80, u16),
+) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let env = cpu.state.fpu.env();
     let fpu = &mut cpu.state.fpu;
     let Some(a) = fpu.st(0) else {
@@ -374,21 +397,21 @@ fn unary(cpu: &mut Cpu, op: &Op, f: impl FnOnce(F80, f80::Env) -> (F80, u16)) ->
     cpu.advance(op)
 }
 
-pub fn fabs(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    unary(cpu, op, |a, _| (a.abs(), 0))
+pub fn fabs(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    unary(cpu, bus, op, |a, _| (a.abs(), 0))
 }
-pub fn fchs(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    unary(cpu, op, |a, _| (a.neg(), 0))
+pub fn fchs(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    unary(cpu, bus, op, |a, _| (a.neg(), 0))
 }
-pub fn fsqrt(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    unary(cpu, op, f80::sqrt)
+pub fn fsqrt(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    unary(cpu, bus, op, f80::sqrt)
 }
-pub fn frndint(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    unary(cpu, op, f80::round_to_int)
+pub fn frndint(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    unary(cpu, bus, op, f80::round_to_int)
 }
 
-pub fn fxch(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+pub fn fxch(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let i = match (op.dst, op.src) {
         (Loc::Fpu(0), Loc::Fpu(i)) | (Loc::Fpu(i), _) => i,
         _ => 1,
@@ -420,7 +443,7 @@ fn condition_bits(o: Ordering3) -> u16 {
 
 /// FCOM/FUCOM/FICOM/FTST and their popping forms: ST(0) against the source.
 fn compare(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, mem: Mem, quiet: bool, pops: u8) -> Exec {
-    cpu.prologue(op, true)?;
+    cpu.prologue(bus, op, true)?;
     let src = match (op.dst, op.src) {
         (Loc::Mem, _) => Some(cpu.load_mem(bus, op, mem)?.0),
         (_, Loc::Fpu(i)) => cpu.state.fpu.st(i),
@@ -471,8 +494,8 @@ pub fn ficomp(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     compare(cpu, bus, op, Mem::Int, false, 1)
 }
 
-pub fn ftst(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+pub fn ftst(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let f = &mut cpu.state.fpu;
     let result = match f.st(0) {
         Some(a) => {
@@ -490,8 +513,8 @@ pub fn ftst(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 /// FCOMI/FUCOMI and the popping forms: the result goes to ZF, PF, CF (SDM FCOMI).
-fn compare_eflags(cpu: &mut Cpu, op: &Op, quiet: bool, pop: bool) -> Exec {
-    cpu.prologue(op, true)?;
+fn compare_eflags(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, quiet: bool, pop: bool) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let i = st_index(op.src);
     let f = &mut cpu.state.fpu;
     let result = match (f.st(0), f.st(i)) {
@@ -519,22 +542,22 @@ fn compare_eflags(cpu: &mut Cpu, op: &Op, quiet: bool, pop: bool) -> Exec {
     cpu.advance(op)
 }
 
-pub fn fcomi(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    compare_eflags(cpu, op, false, false)
+pub fn fcomi(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    compare_eflags(cpu, bus, op, false, false)
 }
-pub fn fcomip(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    compare_eflags(cpu, op, false, true)
+pub fn fcomip(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    compare_eflags(cpu, bus, op, false, true)
 }
-pub fn fucomi(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    compare_eflags(cpu, op, true, false)
+pub fn fucomi(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    compare_eflags(cpu, bus, op, true, false)
 }
-pub fn fucomip(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    compare_eflags(cpu, op, true, true)
+pub fn fucomip(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    compare_eflags(cpu, bus, op, true, true)
 }
 
 /// FXAM: the class of ST(0) in C3, C2, C0 and its sign in C1 (SDM FXAM table).
-pub fn fxam(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+pub fn fxam(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let f = &mut cpu.state.fpu;
     let p = ((f.top) & 7) as usize;
     let v = f.regs[p];
@@ -556,8 +579,8 @@ pub fn fxam(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 /// FCMOVcc: ST(0) = ST(i) when the EFLAGS condition holds.
-fn fcmov(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+fn fcmov(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let take = cpu.state.condition(op.cc);
     let i = st_index(op.src);
     let f = &mut cpu.state.fpu;
@@ -579,8 +602,8 @@ fn fcmov(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
 
 // ---- control ----
 
-pub fn finit(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, false)?;
+pub fn finit(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, false)?;
     let regs = cpu.state.fpu.regs;
     cpu.state.fpu = super::Fpu {
         regs,
@@ -589,14 +612,14 @@ pub fn finit(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.advance(op)
 }
 
-pub fn fclex(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, false)?;
+pub fn fclex(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, false)?;
     cpu.state.fpu.sw &= !(sw::EXCEPTIONS | sw::SF | sw::ES | sw::B);
     cpu.advance(op)
 }
 
 pub fn fstsw(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, false)?;
+    cpu.prologue(bus, op, false)?;
     let v = cpu.state.fpu.status() as u32;
     match op.dst {
         Loc::Reg(r) => cpu.state.set_r16(r as usize, v as u16),
@@ -609,14 +632,14 @@ pub fn fstsw(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 pub fn fstcw(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, false)?;
+    cpu.prologue(bus, op, false)?;
     let ea = cpu.ea(op);
     cpu.write(bus, op.seg as usize, ea, 2, cpu.state.fpu.cw as u32)?;
     cpu.advance(op)
 }
 
 pub fn fldcw(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, false)?;
+    cpu.prologue(bus, op, false)?;
     let ea = cpu.ea(op);
     let v = cpu.read(bus, op.seg as usize, ea, 2)? as u16;
     let f = &mut cpu.state.fpu;
@@ -630,28 +653,28 @@ pub fn fldcw(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.advance(op)
 }
 
-pub fn ffree(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+pub fn ffree(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     cpu.state.fpu.free(st_index(op.dst));
     cpu.advance(op)
 }
 
-pub fn fincstp(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+pub fn fincstp(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let f = &mut cpu.state.fpu;
     f.top = (f.top + 1) & 7;
     done(cpu, op)
 }
 
-pub fn fdecstp(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+pub fn fdecstp(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let f = &mut cpu.state.fpu;
     f.top = (f.top + 7) & 7;
     done(cpu, op)
 }
 
-pub fn fnop(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+pub fn fnop(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     cpu.advance(op)
 }
 

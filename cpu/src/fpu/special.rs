@@ -193,8 +193,8 @@ fn underflow(cpu: &mut Cpu, op: &Op) -> Exec {
     cpu.advance(op)
 }
 
-pub fn fscale(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+pub fn fscale(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let env = cpu.state.fpu.env();
     let f = &mut cpu.state.fpu;
     let (Some(a), Some(b)) = (f.st(0), f.st(1)) else {
@@ -209,8 +209,8 @@ pub fn fscale(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 /// FXTRACT replaces ST(0) and pushes, so it needs ST(0) full and ST(7) empty.
-pub fn fxtract(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+pub fn fxtract(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let f = &mut cpu.state.fpu;
     let source = f.st(0);
     let Some(a) = source.filter(|_| f.is_empty(7)) else {
@@ -230,8 +230,8 @@ pub fn fxtract(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.advance(op)
 }
 
-fn partial_remainder(cpu: &mut Cpu, op: &Op, nearest: bool) -> Exec {
-    cpu.prologue(op, true)?;
+fn partial_remainder(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, nearest: bool) -> Exec {
+    cpu.prologue(bus, op, true)?;
     let f = &mut cpu.state.fpu;
     let (Some(a), Some(b)) = (f.st(0), f.st(1)) else {
         f.sw &= !sw::C2;
@@ -253,16 +253,16 @@ fn partial_remainder(cpu: &mut Cpu, op: &Op, nearest: bool) -> Exec {
     cpu.advance(op)
 }
 
-pub fn fprem(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    partial_remainder(cpu, op, false)
+pub fn fprem(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    partial_remainder(cpu, bus, op, false)
 }
 
-pub fn fprem1(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    partial_remainder(cpu, op, true)
+pub fn fprem1(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    partial_remainder(cpu, bus, op, true)
 }
 
 pub fn fbld(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+    cpu.prologue(bus, op, true)?;
     let image = cpu.read_image(bus, op, 10)?;
     let bytes: [u8; 10] = image.try_into().unwrap_or_default();
     let f = &mut cpu.state.fpu;
@@ -279,7 +279,7 @@ pub fn fbld(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 }
 
 pub fn fbstp(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
-    cpu.prologue(op, true)?;
+    cpu.prologue(bus, op, true)?;
     let env = cpu.state.fpu.env();
     let (bytes, flags) = match cpu.state.fpu.st(0) {
         Some(a) => to_bcd(a, env),
