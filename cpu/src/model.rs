@@ -148,13 +148,12 @@ impl CpuModel {
 
     /// The EDX:EAX signature CPUID leaf 1 reports (family, model, stepping) and feature bits.
     pub fn cpuid_signature(self) -> (u32, u32) {
-        // EDX bits for what amber implements: DE(2) PSE(3) TSC(4) MSR(5) PAE(6) CX8(8)
-        // APIC(9) SEP(11) MTRR(12) PGE(13) CMOV(15) PAT(16). FPU(0) comes with the x87
-        // (issue #5).
+        // EDX bits for what amber implements: FPU(0) DE(2) PSE(3) TSC(4) MSR(5) PAE(6)
+        // CX8(8) APIC(9) SEP(11) MTRR(12) PGE(13) CMOV(15) PAT(16); the 80486 is a DX.
         match self {
-            CpuModel::Pentium => (0x0000_0543, 0x0000_013C),
-            CpuModel::P6 => (0x0000_0633, 0x0001_BB7C),
-            _ => (0x0000_0433, 0),
+            CpuModel::Pentium => (0x0000_0543, 0x0000_013D),
+            CpuModel::P6 => (0x0000_0633, 0x0001_BB7D),
+            _ => (0x0000_0433, 0x0000_0001),
         }
     }
 
