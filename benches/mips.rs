@@ -1,7 +1,8 @@
 //! Interpreter speed in guest MIPS (million guest instructions per host second) on fixed
 //! integer loops: one in real mode (16-bit), one in 32-bit flat protected mode, and the same
 //! 32-bit loop with paging on (the soft TLB should make that cost little more). Each mixes
-//! ALU operations, loads and stores, taken branches, and calls and returns.
+//! ALU operations, loads and stores, taken branches, and calls and returns. A fourth loop
+//! runs x87 arithmetic on f64 data, where every operation goes through the soft float.
 //!
 //! Run with `cargo bench --bench mips`. Set `AMBER_BENCH_INSNS` to change the instruction
 //! count per loop (default 200 million).
@@ -67,6 +68,29 @@ fn flat32_loop() -> Result<Vec<u8>, IcedError> {
     a.assemble(LOAD)
 }
 
+/// The x87 loop: a multiply-add, absolute value and square root per f64 element of a 1 KiB
+/// table at 0x100000, stored back at 0x200000; ST(0) holds the multiplier throughout.
+fn x87_loop() -> Result<Vec<u8>, IcedError> {
+    let mut a = CodeAssembler::new(32)?;
+    let mut top = a.create_label();
+    a.fninit()?;
+    a.fld1()?;
+    a.fadd_2(st0, st0)?;
+    a.mov(esi, 0u32)?;
+    a.mov(edi, 0x20_0000u32)?;
+    a.set_label(&mut top)?;
+    a.fld(qword_ptr(esi * 8 + 0x10_0000))?;
+    a.fmul_2(st0, st1)?;
+    a.fadd(qword_ptr(esi * 8 + 0x10_0008))?;
+    a.fabs()?;
+    a.fsqrt()?;
+    a.fstp(qword_ptr(edi + esi * 8))?;
+    a.inc(esi)?;
+    a.and(esi, 0x7Fu32)?;
+    a.jmp(top)?;
+    a.assemble(LOAD)
+}
+
 fn measure(name: &str, cpu: &mut Cpu, bus: &mut FlatBus, insns: u64) {
     // Warm up: decode the blocks once.
     cpu.run(bus, 10_000);
@@ -109,6 +133,14 @@ fn main() {
     cpu.state.cr3 = PAGE_DIR;
     cpu.state.cr0 |= cr0::PG;
     measure("32-bit with paging", &mut cpu, &mut bus, insns);
+
+    ram.write_slice(LOAD as usize, &x87_loop().expect("assembles"));
+    for i in 0..129 {
+        let v = f64::from(i) * 1.5 - 40.25;
+        ram.write_slice(0x10_0000 + 8 * i as usize, &v.to_le_bytes());
+    }
+    let mut cpu = flat32_cpu(&ram);
+    measure("x87, 32-bit", &mut cpu, &mut bus, insns);
 }
 
 /// A P6 in 32-bit protected mode with flat segments, about to run the code at `LOAD`.

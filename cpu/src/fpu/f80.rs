@@ -523,10 +523,11 @@ pub fn sqrt(a: F80, env: Env) -> (F80, Flags) {
             // Radicand m * 2^63 or m * 2^64 (odd exponent), i.e. in [1, 4) * 2^126.
             let odd = e & 1 != 0;
             let x = u128::from(m) << (63 + u32::from(odd));
-            let (mut root, mut rem) = (0u128, 0u128);
-            for i in 0..67 {
-                let pair = if i < 64 { (x >> (126 - 2 * i)) & 3 } else { 0 };
-                rem = (rem << 2) | pair;
+            let mut root = isqrt(x);
+            let mut rem = x - root * root;
+            // Three more root bits, digit by digit, from radicand digits that are all zero.
+            for _ in 0..3 {
+                rem <<= 2;
                 let trial = (root << 2) | 1;
                 root <<= 1;
                 if rem >= trial {
@@ -540,6 +541,21 @@ pub fn sqrt(a: F80, env: Env) -> (F80, Flags) {
             with_flags(round_f80(false, half_exp, sig, env), a.denormal_flag())
         }
     }
+}
+
+/// floor(sqrt(x)) for x in [2^126, 2^128): the host's f64 square root (correctly rounded
+/// everywhere, so the same on every host) gives an estimate within about 2^12, one Newton
+/// step brings it within one, and exact integer checks settle the last unit.
+fn isqrt(x: u128) -> u128 {
+    let mut r = ((x as f64).sqrt() as u128).max(1);
+    r = (r + x / r) / 2;
+    while r.checked_mul(r).is_none_or(|sq| sq > x) {
+        r -= 1;
+    }
+    while (r + 1).checked_mul(r + 1).is_some_and(|sq| sq <= x) {
+        r += 1;
+    }
+    r
 }
 
 /// Rounds a finite nonzero value to an integer magnitude per `rc`: None when its exponent puts
