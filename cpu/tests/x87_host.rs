@@ -218,6 +218,16 @@ sequences! {
         a.ffree(st0)?;
         a.fdecstp()?;
     }
+    ffreep_and_legacy_nops => |a| {
+        a.fld1()?;
+        a.fldz()?;
+        a.fldpi()?;
+        a.ffreep(st1)?;
+        a.fneni()?;
+        a.fndisi()?;
+        a.fnsetpm()?;
+        a.fadd_2(st0, st1)?;
+    }
     environment_round_trip => |a| {
         a.fld(qword_ptr(ebx))?;
         a.fld(qword_ptr(ebx + 0x38))?;

@@ -221,7 +221,8 @@ pub fn invalid(len: u8) -> Op {
     Op::simple(UD, len, 2)
 }
 
-/// x87 mnemonic -> handler for models with an FPU; the rest of the x87 set is `fpu::missing`.
+/// x87 mnemonic -> handler for models with an FPU; encodings only other vendors' coprocessors
+/// define are `fpu::missing`.
 const X87: &[(M, Handler)] = &[
     (M::Fld, fpu::fld),
     (M::Fild, fpu::fild),
@@ -291,6 +292,13 @@ const X87: &[(M, Handler)] = &[
     (M::Fstcw, fpu::fstcw),
     (M::Fldcw, fpu::fldcw),
     (M::Ffree, fpu::ffree),
+    (M::Ffreep, fpu::ffreep),
+    (M::Fneni, fpu::fnop_legacy),
+    (M::Feni, fpu::fnop_legacy),
+    (M::Fndisi, fpu::fnop_legacy),
+    (M::Fdisi, fpu::fnop_legacy),
+    (M::Fnsetpm, fpu::fnop_legacy),
+    (M::Fsetpm, fpu::fnop_legacy),
     (M::Fincstp, fpu::fincstp),
     (M::Fdecstp, fpu::fdecstp),
     (M::Fnop, fpu::fnop),
@@ -306,6 +314,14 @@ const X87: &[(M, Handler)] = &[
     (M::Fprem1, fpu::fprem1),
     (M::Fbld, fpu::fbld),
     (M::Fbstp, fpu::fbstp),
+    (M::F2xm1, fpu::f2xm1),
+    (M::Fyl2x, fpu::fyl2x),
+    (M::Fyl2xp1, fpu::fyl2xp1),
+    (M::Fpatan, fpu::fpatan),
+    (M::Fptan, fpu::fptan),
+    (M::Fsin, fpu::fsin),
+    (M::Fcos, fpu::fcos),
+    (M::Fsincos, fpu::fsincos),
 ];
 
 fn x87_handler(m: M) -> Handler {

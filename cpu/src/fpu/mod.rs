@@ -8,10 +8,12 @@ mod env;
 pub mod f80;
 mod ops;
 mod special;
+mod transcendental;
 
 pub use env::*;
 pub use ops::*;
 pub use special::*;
+pub use transcendental::*;
 
 use f80::{Env, Precision, Rounding, F80};
 

@@ -659,6 +659,21 @@ pub fn ffree(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.advance(op)
 }
 
+/// FFREEP ST(i): FFREE, then pop (DF C0+i; every Intel x87 from the 80287 on runs it).
+pub fn ffreep(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, true)?;
+    cpu.state.fpu.free(st_index(op.dst));
+    cpu.state.fpu.pop();
+    cpu.advance(op)
+}
+
+/// FNENI, FNDISI (8087 interrupt mask) and FNSETPM (80287 protected mode): no-ops from the
+/// 80387 on (SDM Vol. 1 8.1.1, and the 80387 Programmer's Reference).
+pub fn fnop_legacy(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
+    cpu.prologue(bus, op, false)?;
+    cpu.advance(op)
+}
+
 pub fn fincstp(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.prologue(bus, op, true)?;
     let f = &mut cpu.state.fpu;
@@ -678,13 +693,10 @@ pub fn fnop(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.advance(op)
 }
 
-/// An x87 instruction amber does not emulate yet (the transcendentals: issue #5):
-/// logged, and #UD rather than a silently wrong result.
+/// An x87 encoding only other coprocessors define (the 387SL's FSTDW/FSTSG, the 287XL's
+/// FRSTPM, Cyrix's FRICHOP family): logged, and #UD.
 pub fn missing(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
-    log::warn!(
-        "x87 instruction {:?} is not emulated yet (issue #5)",
-        op.code
-    );
+    log::warn!("x87 instruction {:?} of another coprocessor: #UD", op.code);
     let _ = cpu;
     Err(Fault::InvalidOpcode)
 }
