@@ -130,6 +130,32 @@ impl Cpu {
         }
     }
 
+    /// Checks, without writing, that the `len` bytes (at most a page) at `seg:off` can be
+    /// written: the segment checks at both ends, then both ends' pages. A store done in parts
+    /// (x87 and MMX memory images) calls it first, so a fault leaves memory unchanged (SDM
+    /// Vol. 3 6.6: a fault is reported before the instruction's state changes).
+    pub(crate) fn probe_write(
+        &mut self,
+        bus: &mut dyn Bus,
+        seg: usize,
+        off: u32,
+        len: u32,
+    ) -> Result<(), Fault> {
+        let first = self.segment_check(seg, off, 1, true)?;
+        let last = self.segment_check(seg, off.wrapping_add(len.max(1) - 1), 1, true)?;
+        if let Some(lin) = first {
+            self.translate(bus, lin, Access::Write)?;
+        }
+        // The part on the next page faults at that page's first byte, as the split access
+        // would report it in CR2.
+        if let (Some(lo), Some(hi)) = (first, last) {
+            if hi >> 12 != lo >> 12 {
+                self.translate(bus, hi & !0xFFF, Access::Write)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Reads at a linear address.
     #[inline(always)]
     pub fn read_lin(&mut self, bus: &mut dyn Bus, lin: u32, size: u8) -> Result<u32, Fault> {

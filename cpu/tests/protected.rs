@@ -274,8 +274,8 @@ fn execute_only_code_cannot_be_read_as_data() {
 }
 
 /// Builds PAE tables mapping the first 2 MiB with 4 KiB pages (the page at 0x5000 with
-/// `pte_extra` bits) and 0x40000000 as one 2 MiB page; returns CR3.
-fn pae_tables(ram: &GuestRam, pte_extra: u64) -> u32 {
+/// the `pte_flip` bits of its entry inverted) and 0x40000000 as one 2 MiB page; returns CR3.
+fn pae_tables(ram: &GuestRam, pte_flip: u64) -> u32 {
     let (pdpt, pd, pt) = (0x20_0000u32, 0x20_1000u32, 0x20_2000u32);
     let put = |at: u32, v: u64| {
         ram.write_slice(at as usize, &v.to_le_bytes());
@@ -288,14 +288,14 @@ fn pae_tables(ram: &GuestRam, pte_extra: u64) -> u32 {
     for i in 0..512u64 {
         put(
             pt + 8 * i as u32,
-            (i << 12) | 3 | if i == 5 { pte_extra } else { 0 },
+            ((i << 12) | 3) ^ if i == 5 { pte_flip } else { 0 },
         );
     }
     pdpt
 }
 
 /// Runs `body` with PAE paging on (EFER.NXE set) over `pae_tables`.
-fn run_pae(pte_extra: u64, body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Cpu {
+fn run_pae(pte_flip: u64, body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Cpu {
     let mut a = CodeAssembler::new(32).unwrap();
     body(&mut a).unwrap();
     a.hlt().unwrap();
@@ -316,7 +316,7 @@ fn run_pae(pte_extra: u64, body: impl FnOnce(&mut CodeAssembler) -> Result<(), I
     for (i, d) in gdt.iter().enumerate() {
         ram.write_slice(GDT as usize + 8 * i, &d.to_le_bytes());
     }
-    let tables = pae_tables(&ram, pte_extra);
+    let tables = pae_tables(&ram, pte_flip);
     let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
     cpu.state.gdtr.base = GDT;
     cpu.state.gdtr.limit = 23;
@@ -370,5 +370,26 @@ fn execute_disable_faults_on_fetch_only() {
         err & 0x11,
         0x11,
         "present and instruction fetch in the error code ({err:#x})"
+    );
+}
+
+#[test]
+fn a_faulting_x87_store_across_a_page_boundary_writes_nothing() {
+    // SDM Vol. 3 6.6: a fault leaves the instruction's destination unchanged. FSTP m64 at
+    // 0x4FFC straddles a writable page and page 5, made read-only with CR0.WP set.
+    let cpu = run_pae(2, |a| {
+        a.mov(eax, cr0)?;
+        a.or(eax, 1 << 16)?;
+        a.mov(cr0, eax)?;
+        a.fninit()?;
+        a.fldpi()?; // as an f64, 0x400921FB_54442D18: no zero byte
+        a.fstp(qword_ptr(0x4FFC))
+    });
+    assert_eq!(cpu.last_vector, Some(14));
+    assert_eq!(cpu.state.cr2, 0x5000);
+    assert_eq!(
+        cpu.ram().get(0x4FFC),
+        Some(0),
+        "nothing written below the boundary"
     );
 }

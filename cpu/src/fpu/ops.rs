@@ -86,8 +86,7 @@ impl Cpu {
         b: &[u8],
     ) -> Result<(), Fault> {
         let ea = self.ea(op);
-        // Probe the last byte first so a fault leaves memory untouched.
-        self.read(bus, op.seg as usize, ea.wrapping_add(b.len() as u32 - 1), 1)?;
+        self.probe_write(bus, op.seg as usize, ea, b.len() as u32)?;
         for (i, chunk) in b.chunks(2).enumerate() {
             let v = u16::from_le_bytes([chunk[0], *chunk.get(1).unwrap_or(&0)]) as u32;
             self.write(
