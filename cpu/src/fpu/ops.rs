@@ -71,8 +71,8 @@ impl Cpu {
     fn read_bytes(&mut self, bus: &mut dyn Bus, op: &Op, n: usize) -> Result<[u8; 10], Fault> {
         let ea = self.ea(op);
         let mut b = [0u8; 10];
-        for (i, chunk) in b[..n].chunks_mut(2).enumerate() {
-            let off = ea.wrapping_add(2 * i as u32);
+        for (i, chunk) in b[..n].chunks_mut(4).enumerate() {
+            let off = ea.wrapping_add(4 * i as u32);
             let v = self.read(bus, op.seg as usize, off, chunk.len() as u8)?;
             chunk.copy_from_slice(&v.to_le_bytes()[..chunk.len()]);
         }
@@ -87,15 +87,12 @@ impl Cpu {
     ) -> Result<(), Fault> {
         let ea = self.ea(op);
         self.probe_write(bus, op.seg as usize, ea, b.len() as u32)?;
-        for (i, chunk) in b.chunks(2).enumerate() {
-            let v = u16::from_le_bytes([chunk[0], *chunk.get(1).unwrap_or(&0)]) as u32;
-            self.write(
-                bus,
-                op.seg as usize,
-                ea.wrapping_add(2 * i as u32),
-                chunk.len() as u8,
-                v,
-            )?;
+        for (i, chunk) in b.chunks(4).enumerate() {
+            let mut v = [0u8; 4];
+            v[..chunk.len()].copy_from_slice(chunk);
+            let off = ea.wrapping_add(4 * i as u32);
+            let v = u32::from_le_bytes(v);
+            self.write(bus, op.seg as usize, off, chunk.len() as u8, v)?;
         }
         Ok(())
     }
