@@ -135,7 +135,8 @@ impl CpuModel {
             F::INTEL386 => I80386,
             F::INTEL486 => I80486,
             F::CPUID | F::TSC | F::CX8 | F::MSR => Pentium,
-            F::CMOV | F::MULTIBYTENOP | F::SEP | F::RDPMC => P6,
+            // P6 models the Pentium II, which has MMX.
+            F::CMOV | F::MULTIBYTENOP | F::SEP | F::RDPMC | F::MMX => P6,
             // PAUSE is REP NOP: every processor runs it as a NOP.
             F::PAUSE => return true,
             F::FPU => return self.quirks().fpu,
@@ -149,10 +150,11 @@ impl CpuModel {
     /// The EDX:EAX signature CPUID leaf 1 reports (family, model, stepping) and feature bits.
     pub fn cpuid_signature(self) -> (u32, u32) {
         // EDX bits for what amber implements: FPU(0) DE(2) PSE(3) TSC(4) MSR(5) PAE(6)
-        // CX8(8) APIC(9) SEP(11) MTRR(12) PGE(13) CMOV(15) PAT(16); the 80486 is a DX.
+        // CX8(8) APIC(9) SEP(11) MTRR(12) PGE(13) CMOV(15) PAT(16) MMX(23, P6 only); the
+        // 80486 is a DX.
         match self {
             CpuModel::Pentium => (0x0000_0543, 0x0000_013D),
-            CpuModel::P6 => (0x0000_0633, 0x0001_BB7D),
+            CpuModel::P6 => (0x0000_0633, 0x0081_BB7D),
             _ => (0x0000_0433, 0x0000_0001),
         }
     }

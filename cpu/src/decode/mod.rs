@@ -38,6 +38,8 @@ pub enum Loc {
     Sreg(u8),
     /// An x87 stack register ST(i).
     Fpu(u8),
+    /// An MMX register MMi (SDM Vol. 1 9.2).
+    Mmx(u8),
 }
 
 /// "No register" in `Op::base` and `Op::index`.
@@ -330,6 +332,8 @@ impl Cpu {
                         (Loc::None, 4)
                     } else if r.is_st() {
                         (Loc::Fpu((r as u32 - Register::ST0 as u32) as u8), 10)
+                    } else if r.is_mm() {
+                        (Loc::Mmx((r as u32 - Register::MM0 as u32) as u8), 8)
                     } else if r.is_dr() {
                         op.imm2 = r as u32 - Register::DR0 as u32;
                         (Loc::None, 4)

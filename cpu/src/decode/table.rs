@@ -324,6 +324,62 @@ const X87: &[(M, Handler)] = &[
     (M::Fsincos, fpu::fsincos),
 ];
 
+/// MMX mnemonic -> handler (SDM Vol. 1 ch. 9), for instructions iced files under the MMX
+/// CPUID feature on models that support it.
+const MMX: &[(M, Handler)] = &[
+    (M::Emms, fpu::emms),
+    (M::Movd, fpu::mmx_mov),
+    (M::Movq, fpu::mmx_mov),
+    (M::Packsswb, fpu::packsswb),
+    (M::Packssdw, fpu::packssdw),
+    (M::Packuswb, fpu::packuswb),
+    (M::Punpcklbw, fpu::punpcklbw),
+    (M::Punpcklwd, fpu::punpcklwd),
+    (M::Punpckldq, fpu::punpckldq),
+    (M::Punpckhbw, fpu::punpckhbw),
+    (M::Punpckhwd, fpu::punpckhwd),
+    (M::Punpckhdq, fpu::punpckhdq),
+    (M::Paddb, fpu::paddb),
+    (M::Paddw, fpu::paddw),
+    (M::Paddd, fpu::paddd),
+    (M::Paddsb, fpu::paddsb),
+    (M::Paddsw, fpu::paddsw),
+    (M::Paddusb, fpu::paddusb),
+    (M::Paddusw, fpu::paddusw),
+    (M::Psubb, fpu::psubb),
+    (M::Psubw, fpu::psubw),
+    (M::Psubd, fpu::psubd),
+    (M::Psubsb, fpu::psubsb),
+    (M::Psubsw, fpu::psubsw),
+    (M::Psubusb, fpu::psubusb),
+    (M::Psubusw, fpu::psubusw),
+    (M::Pmulhw, fpu::pmulhw),
+    (M::Pmullw, fpu::pmullw),
+    (M::Pmaddwd, fpu::pmaddwd),
+    (M::Pcmpeqb, fpu::pcmpeqb),
+    (M::Pcmpeqw, fpu::pcmpeqw),
+    (M::Pcmpeqd, fpu::pcmpeqd),
+    (M::Pcmpgtb, fpu::pcmpgtb),
+    (M::Pcmpgtw, fpu::pcmpgtw),
+    (M::Pcmpgtd, fpu::pcmpgtd),
+    (M::Pand, fpu::pand),
+    (M::Pandn, fpu::pandn),
+    (M::Por, fpu::por),
+    (M::Pxor, fpu::pxor),
+    (M::Psllw, fpu::psllw),
+    (M::Pslld, fpu::pslld),
+    (M::Psllq, fpu::psllq),
+    (M::Psrlw, fpu::psrlw),
+    (M::Psrld, fpu::psrld),
+    (M::Psrlq, fpu::psrlq),
+    (M::Psraw, fpu::psraw),
+    (M::Psrad, fpu::psrad),
+];
+
+fn mmx_handler(m: M) -> Handler {
+    MMX.iter().find(|&&(x, _)| x == m).map_or(UD, |&(_, h)| h)
+}
+
 fn x87_handler(m: M) -> Handler {
     X87.iter()
         .find(|&&(x, _)| x == m)
@@ -373,6 +429,13 @@ pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
             .all(|&f| cpu.model.supports(f))
     {
         return UD;
+    }
+    if instr.cpuid_features().contains(&CpuidFeature::MMX) {
+        return if cpu.model.supports(CpuidFeature::MMX) {
+            mmx_handler(m)
+        } else {
+            UD
+        };
     }
     let near = || {
         matches!(

@@ -6,11 +6,13 @@
 
 mod env;
 pub mod f80;
+mod mmx;
 mod ops;
 mod special;
 mod transcendental;
 
 pub use env::*;
+pub use mmx::*;
 pub use ops::*;
 pub use special::*;
 pub use transcendental::*;
