@@ -39,17 +39,17 @@ impl Bus for FerrBus {
     }
 }
 
-/// Leaves an unmasked divide by zero pending, then runs FLD1 and `mov ax, 1` in real mode
+/// Leaves an unmasked divide by zero pending, then runs `next` and `mov ax, 1` in real mode
 /// with CR0.NE as given. Every vector but 16 points at a HLT at 0000:3000; #MF's at 3100.
 /// Returns the CPU, the FERR# count and the address after the program's HLT.
-fn run(ne: bool) -> (Cpu, u32, u64) {
+fn run(ne: bool, next: fn(&mut CodeAssembler) -> Result<(), IcedError>) -> (Cpu, u32, u64) {
     let mut a = CodeAssembler::new(16).unwrap();
     a.fninit().unwrap();
     a.fldcw(word_ptr(0x2000)).unwrap();
     a.fld1().unwrap();
     a.fldz().unwrap();
     a.fdivp(st1, st0).unwrap();
-    a.fld1().unwrap();
+    next(&mut a).unwrap();
     a.mov(ax, 1u32).unwrap();
     a.hlt().unwrap();
     let code = a.assemble(u64::from(CODE)).unwrap();
@@ -83,7 +83,7 @@ fn run(ne: bool) -> (Cpu, u32, u64) {
 
 #[test]
 fn with_ne_set_the_next_x87_instruction_raises_mf() {
-    let (cpu, ferr, _) = run(true);
+    let (cpu, ferr, _) = run(true, |a| a.fld1());
     assert_eq!(
         cpu.state.eip,
         u64::from(MF_HANDLER) + 1,
@@ -96,9 +96,33 @@ fn with_ne_set_the_next_x87_instruction_raises_mf() {
 
 #[test]
 fn with_ne_clear_ferr_is_asserted_and_the_instruction_runs() {
-    let (cpu, ferr, end) = run(false);
+    let (cpu, ferr, end) = run(false, |a| a.fld1());
     assert_eq!(cpu.state.eip, end, "halted at the program's HLT");
     assert_ne!(ferr, 0);
     assert_eq!(cpu.state.r16(EAX), 1);
     assert_eq!(cpu.state.fpu.top, 6, "FLD1 pushed");
+}
+
+#[test]
+fn an_mmx_instruction_also_reports_the_pending_exception() {
+    // SDM Vol. 1 9.5.2: MMX instructions check for pending x87 exceptions like FWAIT.
+    let (cpu, ferr, _) = run(true, |a| a.paddb(mm0, mm1));
+    assert_eq!(
+        cpu.state.eip,
+        u64::from(MF_HANDLER) + 1,
+        "halted in the #MF handler"
+    );
+    assert_eq!(ferr, 0);
+    assert_eq!(
+        cpu.state.fpu.tag & 3,
+        3,
+        "PADDB did not run: ST(7)'s register still empty"
+    );
+    let (cpu, ferr, end) = run(false, |a| a.paddb(mm0, mm1));
+    assert_eq!((cpu.state.eip, cpu.state.r16(EAX)), (end, 1));
+    assert_ne!(ferr, 0);
+    assert_eq!(
+        cpu.state.fpu.tag, 0,
+        "PADDB ran and marked every register valid"
+    );
 }
