@@ -27,6 +27,7 @@ const KERNELS: &[&str] = &[
     "echo",
     "fpu_traps",
     "fpu_irq13",
+    "mmx",
 ];
 /// Guests QEMU cannot run, checked against `<name>.expected` written from the manuals
 /// instead. fpu_irq13: QEMU 7.2 aborts when FERR# raises IRQ 13 (`tcg_handle_interrupt:
