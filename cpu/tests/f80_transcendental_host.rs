@@ -11,12 +11,11 @@
 #[macro_use]
 mod common;
 
-use std::rc::Rc;
+mod flat32;
 
 use amber_cpu::fpu::f80::{self, Class, Env, Flags, F80};
-use amber_cpu::state::cr0;
-use amber_cpu::{Cpu, CpuModel, Exit, FlatBus, GuestRam, Seg, SegmentCache};
 use common::*;
+use flat32::{run_amber, CODE};
 use iced_x86::code_asm::{ebx, qword_ptr, tword_ptr, word_ptr, CodeAssembler, IcedError};
 
 host_unary!(host_f2xm1, "f2xm1");
@@ -456,8 +455,6 @@ fn amber_run(
     body: fn(&mut CodeAssembler) -> Result<(), IcedError>,
     inputs: &[f64],
 ) -> (u16, F80, F80) {
-    const DATA: usize = 0x1000;
-    const CODE: u64 = 0x10_0000;
     let mut a = CodeAssembler::new(32).unwrap();
     a.fninit().unwrap();
     body(&mut a).unwrap();
@@ -466,23 +463,11 @@ fn amber_run(
     a.fstp(tword_ptr(ebx + 0x220)).unwrap();
     a.hlt().unwrap();
     let code = a.assemble(CODE).unwrap();
-    let ram = Rc::new(GuestRam::new(2 << 20));
-    ram.write_slice(CODE as usize, &code);
     let mut data = vec![0u8; 0x240];
     for (i, v) in inputs.iter().enumerate() {
         data[8 * i..8 * i + 8].copy_from_slice(&v.to_le_bytes());
     }
-    ram.write_slice(DATA, &data);
-    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
-    cpu.state.cr0 |= cr0::PE | cr0::NE;
-    for s in Seg::ALL {
-        cpu.state.seg[s as usize] = SegmentCache::flat32(8, s == Seg::Cs);
-    }
-    cpu.state.eip = CODE;
-    cpu.state.set_r32(3, DATA as u32);
-    let mut bus = FlatBus { ram_len: ram.len() };
-    assert_eq!(cpu.run(&mut bus, 1_000), Exit::Halted);
-    ram.read_slice(DATA, &mut data);
+    run_amber(&code, &mut data, 1_000);
     let value = |at: usize| F80::from_bytes(data[at..at + 10].try_into().unwrap());
     let sw = u16::from_le_bytes([data[0x200], data[0x201]]);
     (sw, value(0x210), value(0x220))

@@ -5,21 +5,21 @@
 //! other than x86_64 Linux.
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
-use std::rc::Rc;
+mod flat32;
 
 use amber_cpu::state::cr0;
 use amber_cpu::state::reg::*;
-use amber_cpu::{Cpu, CpuModel, Exit, FlatBus, GuestRam, Seg, SegmentCache};
+use std::rc::Rc;
+
+use amber_cpu::{Cpu, CpuModel, Exit, FlatBus, GuestRam, Seg};
+use flat32::{flat32_cpu, run_amber, run_native, Seq, CODE};
 use iced_x86::code_asm::*;
 
 /// Records of (a, b, result), 8 bytes each, through EBX.
-const DATA: usize = 0x1000;
 const RECORD: usize = 24;
-const CODE: u64 = 0x10_0000;
 /// Bytes of the data area: the records fill it.
 const DATA_LEN: usize = 0x1_2000;
 const RECORDS: usize = DATA_LEN / RECORD;
-type Seq = fn(&mut CodeAssembler) -> Result<(), IcedError>;
 
 /// The loop both sides run: for each record, MM0 = a, MM1 = b, the instruction (which may
 /// also address b as `[ebx + 8]`), then MM0 stored as the result; EMMS at the end.
@@ -38,61 +38,14 @@ fn looped(a: &mut CodeAssembler, body: Seq) -> Result<(), IcedError> {
 }
 
 fn native(body: Seq, data: &mut [u8]) {
-    let mut a = CodeAssembler::new(64).unwrap();
-    a.push(rbx).unwrap();
-    a.mov(rbx, rdi).unwrap();
-    looped(&mut a, body).unwrap();
-    a.pop(rbx).unwrap();
-    a.ret().unwrap();
-    let code = a.assemble(0).unwrap();
-    // SAFETY: two private anonymous mappings below 4 GiB (MAP_32BIT, so EBX-based operands
-    // reach them): one for the data, copied in and out; one for the code, made executable
-    // before it is called and unmapped after. The code follows the SysV ABI (RBX saved, the
-    // x87 stack left empty by EMMS) and touches only the data mapping and MM0-MM7.
-    unsafe {
-        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_32BIT;
-        let rw = libc::PROT_READ | libc::PROT_WRITE;
-        let d = libc::mmap(std::ptr::null_mut(), DATA_LEN, rw, flags, -1, 0);
-        let c = libc::mmap(std::ptr::null_mut(), 0x1000, rw, flags, -1, 0);
-        assert!(d != libc::MAP_FAILED && c != libc::MAP_FAILED);
-        std::ptr::copy_nonoverlapping(data.as_ptr(), d as *mut u8, data.len());
-        std::ptr::copy_nonoverlapping(code.as_ptr(), c as *mut u8, code.len());
-        assert_eq!(
-            libc::mprotect(c, 0x1000, libc::PROT_READ | libc::PROT_EXEC),
-            0
-        );
-        let f: extern "sysv64" fn(*mut u8) = std::mem::transmute(c);
-        f(d as *mut u8);
-        std::ptr::copy_nonoverlapping(d as *const u8, data.as_mut_ptr(), data.len());
-        libc::munmap(d, DATA_LEN);
-        libc::munmap(c, 0x1000);
-    }
-}
-
-/// A P6 in 32-bit flat protected mode with the program at CODE, EBX = DATA.
-fn amber_cpu(code: &[u8], data: &[u8]) -> (Cpu, Rc<GuestRam>) {
-    let ram = Rc::new(GuestRam::new(2 << 20));
-    ram.write_slice(CODE as usize, code);
-    ram.write_slice(DATA, data);
-    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
-    cpu.state.cr0 |= cr0::PE | cr0::NE;
-    for s in Seg::ALL {
-        cpu.state.seg[s as usize] = SegmentCache::flat32(8, s == Seg::Cs);
-    }
-    cpu.state.eip = CODE;
-    cpu.state.set_r32(EBX, DATA as u32);
-    (cpu, ram)
+    run_native(|a| looped(a, body), data);
 }
 
 fn amber(body: Seq, data: &mut [u8]) {
     let mut a = CodeAssembler::new(32).unwrap();
     looped(&mut a, body).unwrap();
     a.hlt().unwrap();
-    let code = a.assemble(CODE).unwrap();
-    let (mut cpu, ram) = amber_cpu(&code, data);
-    let mut bus = FlatBus { ram_len: ram.len() };
-    assert_eq!(cpu.run(&mut bus, 1_000_000), Exit::Halted);
-    ram.read_slice(DATA, data);
+    run_amber(&a.assemble(CODE).unwrap(), data, 1_000_000);
 }
 
 /// Lane patterns: zero, ones, and each lane's extremes at 8, 16 and 32 bits.
@@ -244,7 +197,7 @@ fn run32(build: Seq) -> Cpu {
     a.hlt().unwrap();
     let code = a.assemble(CODE).unwrap();
     let data = inputs();
-    let (mut cpu, ram) = amber_cpu(&code, &data[..0x100]);
+    let (mut cpu, ram) = flat32_cpu(&code, &data[..0x100]);
     let mut bus = FlatBus { ram_len: ram.len() };
     assert_eq!(cpu.run(&mut bus, 10_000), Exit::Halted);
     cpu

@@ -4,16 +4,12 @@
 //! other than x86_64 Linux.
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
-use std::rc::Rc;
+mod flat32;
 
-use amber_cpu::state::cr0;
-use amber_cpu::{Cpu, CpuModel, Exit, FlatBus, GuestRam, Seg, SegmentCache};
+use flat32::{run_amber, run_native, Seq, CODE};
 use iced_x86::code_asm::*;
 
-/// The data area the sequences use through EBX: inputs at 0..0x100, results after.
-const DATA: usize = 0x1000;
-const CODE: u64 = 0x10_0000;
-type Seq = fn(&mut CodeAssembler) -> Result<(), IcedError>;
+// The data area the sequences use through EBX: inputs at 0..0x100, results after.
 
 /// Appends the epilogue that dumps the x87 state into the data area: the status and control
 /// words, then all eight registers popped as 80-bit values, then the status word again.
@@ -29,58 +25,14 @@ fn with_dump(a: &mut CodeAssembler, body: Seq) -> Result<(), IcedError> {
 }
 
 fn native(body: Seq, data: &mut [u8]) {
-    let mut a = CodeAssembler::new(64).unwrap();
-    a.push(rbx).unwrap();
-    a.mov(rbx, rdi).unwrap();
-    with_dump(&mut a, body).unwrap();
-    a.pop(rbx).unwrap();
-    a.ret().unwrap();
-    let code = a.assemble(0).unwrap();
-    // SAFETY: two private anonymous mappings below 4 GiB (MAP_32BIT, so EBX-based operands
-    // reach them): one for the data, copied in and out; one for the code, made executable
-    // before it is called and unmapped after. The code follows the SysV ABI (RBX saved).
-    unsafe {
-        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_32BIT;
-        let rw = libc::PROT_READ | libc::PROT_WRITE;
-        let d = libc::mmap(std::ptr::null_mut(), 0x1000, rw, flags, -1, 0);
-        let c = libc::mmap(std::ptr::null_mut(), 0x1000, rw, flags, -1, 0);
-        assert!(d != libc::MAP_FAILED && c != libc::MAP_FAILED);
-        std::ptr::copy_nonoverlapping(data.as_ptr(), d as *mut u8, data.len());
-        std::ptr::copy_nonoverlapping(code.as_ptr(), c as *mut u8, code.len());
-        assert_eq!(
-            libc::mprotect(c, 0x1000, libc::PROT_READ | libc::PROT_EXEC),
-            0
-        );
-        let f: extern "C" fn(*mut u8) = std::mem::transmute(c);
-        f(d as *mut u8);
-        std::ptr::copy_nonoverlapping(d as *const u8, data.as_mut_ptr(), data.len());
-        libc::munmap(d, 0x1000);
-        libc::munmap(c, 0x1000);
-    }
+    run_native(|a| with_dump(a, body), data);
 }
 
 fn amber(body: Seq, data: &mut [u8]) {
     let mut a = CodeAssembler::new(32).unwrap();
     with_dump(&mut a, body).unwrap();
     a.hlt().unwrap();
-    let code = a.assemble(CODE).unwrap();
-    let ram = Rc::new(GuestRam::new(2 << 20));
-    ram.write_slice(CODE as usize, &code);
-    ram.write_slice(DATA, data);
-    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
-    cpu.state.cr0 |= cr0::PE | cr0::NE;
-    for s in Seg::ALL {
-        cpu.state.seg[s as usize] = SegmentCache::flat32(8, s == Seg::Cs);
-    }
-    cpu.state.eip = CODE;
-    cpu.state.set_r32(3, DATA as u32);
-    let mut bus = FlatBus { ram_len: ram.len() };
-    assert_eq!(
-        cpu.run(&mut bus, 10_000),
-        Exit::Halted,
-        "the sequence ran to its end"
-    );
-    ram.read_slice(DATA, data);
+    run_amber(&a.assemble(CODE).unwrap(), data, 10_000);
 }
 
 /// Inputs: doubles at 0x00.., floats at 0x80.., integers at 0xC0...
