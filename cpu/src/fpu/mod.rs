@@ -206,4 +206,16 @@ impl Fpu {
     pub fn stack_fault(&mut self, overflow: bool) {
         self.raise(sw::IE | sw::SF | if overflow { sw::C1 } else { 0 });
     }
+
+    /// A stack underflow where ST(`dst`) receives the result: with IE masked the indefinite
+    /// goes there, then the instruction's pop if `pop` (SDM Vol. 1 8.5.1.1).
+    pub fn underflow_into(&mut self, dst: u8, pop: bool) {
+        self.stack_fault(false);
+        if !self.ie_unmasked() {
+            self.set_st(dst, F80::INDEFINITE);
+            if pop {
+                self.pop();
+            }
+        }
+    }
 }

@@ -34,6 +34,13 @@ impl Cpu {
         Ok(())
     }
 
+    /// Ends an instruction that found an operand register empty: the masked response
+    /// writes the indefinite to ST(`dst`) and pops if the instruction pops.
+    pub(super) fn stack_underflow(&mut self, op: &Op, dst: u8, pop: bool) -> Exec {
+        self.state.fpu.underflow_into(dst, pop);
+        self.advance(op)
+    }
+
     pub(super) fn prologue(
         &mut self,
         bus: &mut dyn Bus,
@@ -325,14 +332,7 @@ fn arith(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, kind: Arith, mem: Mem, pop: 
     };
     let f = &mut cpu.state.fpu;
     let (Some(a), Some(b)) = (a, b) else {
-        f.stack_fault(false);
-        if !f.ie_unmasked() {
-            f.set_st(dst, F80::INDEFINITE);
-            if pop {
-                f.pop();
-            }
-        }
-        return cpu.advance(op);
+        return cpu.stack_underflow(op, dst, pop);
     };
     let (r, flags) = match kind {
         Arith::Add => f80::add(a, b, env),
@@ -379,11 +379,7 @@ fn unary(
     let env = cpu.state.fpu.env();
     let fpu = &mut cpu.state.fpu;
     let Some(a) = fpu.st(0) else {
-        fpu.stack_fault(false);
-        if !fpu.ie_unmasked() {
-            fpu.set_st(0, F80::INDEFINITE);
-        }
-        return cpu.advance(op);
+        return cpu.stack_underflow(op, 0, false);
     };
     let (r, flags) = f(a, env);
     fpu.raise(flags);
@@ -586,12 +582,7 @@ fn fcmov(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
                 f.set_st(0, v);
             }
         }
-        _ => {
-            f.stack_fault(false);
-            if !f.ie_unmasked() {
-                f.set_st(0, F80::INDEFINITE);
-            }
-        }
+        _ => f.underflow_into(0, false),
     }
     done(cpu, op)
 }

@@ -8,7 +8,7 @@
 //! (the "implementation-dependent N" of the SDM pseudo-code) and Intel processors follow.
 
 use super::f80::{self, Class, Env, Flags, Precision, F80};
-use super::{sw, Fpu};
+use super::sw;
 use crate::bus::Bus;
 use crate::cpu::Cpu;
 use crate::decode::Op;
@@ -177,32 +177,16 @@ pub fn to_bcd(a: F80, env: Env) -> ([u8; 10], Flags) {
 
 // ---- handlers ----
 
-/// Whether an unmasked exception stops the instruction before it writes a result: invalid
-/// operation and zero divide (SDM Vol. 1 8.5.1, 8.5.3) and denormal operand (8.5.2).
-fn blocked(f: &Fpu, flags: Flags) -> bool {
-    flags & (sw::IE | sw::ZE | sw::DE) & !f.cw != 0
-}
-
-/// Stack underflow on a one-result instruction: the masked response is the indefinite in ST(0).
-fn underflow(cpu: &mut Cpu, op: &Op) -> Exec {
-    let f = &mut cpu.state.fpu;
-    f.stack_fault(false);
-    if !f.ie_unmasked() {
-        f.set_st(0, F80::INDEFINITE);
-    }
-    cpu.advance(op)
-}
-
 pub fn fscale(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.prologue(bus, op, true)?;
     let env = cpu.state.fpu.env();
     let f = &mut cpu.state.fpu;
     let (Some(a), Some(b)) = (f.st(0), f.st(1)) else {
-        return underflow(cpu, op);
+        return cpu.stack_underflow(op, 0, false);
     };
     let (r, flags) = scale(a, b, env);
     f.raise(flags);
-    if !blocked(f, flags) {
+    if !f.blocks(flags) {
         f.set_st(0, r);
     }
     cpu.advance(op)
@@ -223,7 +207,7 @@ pub fn fxtract(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     };
     let (exponent, significand, flags) = extract(a);
     f.raise(flags);
-    if !blocked(f, flags) {
+    if !f.blocks(flags) {
         f.set_st(0, exponent);
         f.push(significand);
     }
@@ -235,7 +219,7 @@ fn partial_remainder(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, nearest: bool) -
     let f = &mut cpu.state.fpu;
     let (Some(a), Some(b)) = (f.st(0), f.st(1)) else {
         f.sw &= !sw::C2;
-        return underflow(cpu, op);
+        return cpu.stack_underflow(op, 0, false);
     };
     let (r, flags) = remainder(a, b, nearest);
     f.raise(flags);
@@ -247,7 +231,7 @@ fn partial_remainder(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, nearest: bool) -
         sw::C0 | sw::C2 | sw::C3
     };
     f.sw = (f.sw & !condition) | (flags & condition);
-    if !blocked(f, flags) {
+    if !f.blocks(flags) {
         f.set_st(0, r);
     }
     cpu.advance(op)

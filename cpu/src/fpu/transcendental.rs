@@ -549,26 +549,12 @@ pub fn tangent(a: F80, env: Env) -> (F80, Flags) {
 
 // ---- handlers ----
 
-/// Stack underflow: the masked response writes the indefinite to ST(`dst`) and pops if the
-/// instruction pops.
-fn underflow(cpu: &mut Cpu, op: &Op, dst: u8, pop: bool) -> Exec {
-    let f = &mut cpu.state.fpu;
-    f.stack_fault(false);
-    if !f.ie_unmasked() {
-        f.set_st(dst, F80::INDEFINITE);
-        if pop {
-            f.pop();
-        }
-    }
-    cpu.advance(op)
-}
-
 pub fn f2xm1(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.prologue(bus, op, true)?;
     let env = cpu.state.fpu.env();
     let f = &mut cpu.state.fpu;
     let Some(a) = f.st(0) else {
-        return underflow(cpu, op, 0, false);
+        return cpu.stack_underflow(op, 0, false);
     };
     let (r, flags) = exp2m1(a, env);
     f.raise(flags);
@@ -589,7 +575,7 @@ fn binary_pop(
     let env = cpu.state.fpu.env();
     let f = &mut cpu.state.fpu;
     let (Some(x), Some(y)) = (f.st(0), f.st(1)) else {
-        return underflow(cpu, op, 1, true);
+        return cpu.stack_underflow(op, 1, true);
     };
     let (r, flags) = arith(x, y, env);
     f.raise(flags);
@@ -624,7 +610,7 @@ fn unary(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, arith: fn(F80, Env) -> (F80,
     let f = &mut cpu.state.fpu;
     let Some(a) = f.st(0) else {
         f.sw &= !sw::C2;
-        return underflow(cpu, op, 0, false);
+        return cpu.stack_underflow(op, 0, false);
     };
     let (r, flags) = arith(a, env);
     if out_of_range(f, flags) {
