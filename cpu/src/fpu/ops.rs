@@ -4,7 +4,7 @@
 //! last-instruction pointers.
 
 use super::f80::{self, Class, Ordering3, F80};
-use super::sw;
+use super::{sw, Fpu};
 use crate::bus::Bus;
 use crate::cpu::Cpu;
 use crate::decode::{Loc, Op};
@@ -433,17 +433,10 @@ fn condition_bits(o: Ordering3) -> u16 {
     }
 }
 
-/// FCOM/FUCOM/FICOM/FTST and their popping forms: ST(0) against the source.
-fn compare(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, mem: Mem, quiet: bool, pops: u8) -> Exec {
-    cpu.prologue(bus, op, true)?;
-    let src = match (op.dst, op.src) {
-        (Loc::Mem, _) => Some(cpu.load_mem(bus, op, mem)?.0),
-        (_, Loc::Fpu(i)) => cpu.state.fpu.st(i),
-        (Loc::Fpu(i), _) if i != 0 => cpu.state.fpu.st(i),
-        _ => cpu.state.fpu.st(1),
-    };
-    let f = &mut cpu.state.fpu;
-    let result = match (f.st(0), src) {
+/// Compares two operand registers' contents, raising the comparison's flags, or a stack
+/// underflow (unordered) if either register is empty.
+fn compare_operands(f: &mut Fpu, a: Option<F80>, b: Option<F80>, quiet: bool) -> Ordering3 {
+    match (a, b) {
         (Some(a), Some(b)) => {
             let (o, flags) = f80::compare(a, b, quiet);
             f.raise(flags);
@@ -453,7 +446,20 @@ fn compare(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, mem: Mem, quiet: bool, pop
             f.stack_fault(false);
             Ordering3::Unordered
         }
+    }
+}
+
+/// FCOM/FUCOM/FICOM and their popping forms: ST(0) against the source.
+fn compare(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, mem: Mem, quiet: bool, pops: u8) -> Exec {
+    cpu.prologue(bus, op, true)?;
+    let src = match (op.dst, op.src) {
+        (Loc::Mem, _) => Some(cpu.load_mem(bus, op, mem)?.0),
+        (_, Loc::Fpu(i)) => cpu.state.fpu.st(i),
+        (Loc::Fpu(i), _) if i != 0 => cpu.state.fpu.st(i),
+        _ => cpu.state.fpu.st(1),
     };
+    let f = &mut cpu.state.fpu;
+    let result = compare_operands(f, f.st(0), src, quiet);
     f.sw = (f.sw & !sw::CONDITION) | condition_bits(result);
     for _ in 0..pops {
         f.pop();
@@ -489,17 +495,7 @@ pub fn ficomp(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
 pub fn ftst(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     cpu.prologue(bus, op, true)?;
     let f = &mut cpu.state.fpu;
-    let result = match f.st(0) {
-        Some(a) => {
-            let (o, flags) = f80::compare(a, F80::zero(false), false);
-            f.raise(flags);
-            o
-        }
-        None => {
-            f.stack_fault(false);
-            Ordering3::Unordered
-        }
-    };
+    let result = compare_operands(f, f.st(0), Some(F80::zero(false)), false);
     f.sw = (f.sw & !sw::CONDITION) | condition_bits(result);
     cpu.advance(op)
 }
@@ -509,17 +505,7 @@ fn compare_eflags(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, quiet: bool, pop: b
     cpu.prologue(bus, op, true)?;
     let i = st_index(op.src);
     let f = &mut cpu.state.fpu;
-    let result = match (f.st(0), f.st(i)) {
-        (Some(a), Some(b)) => {
-            let (o, flags) = f80::compare(a, b, quiet);
-            f.raise(flags);
-            o
-        }
-        _ => {
-            f.stack_fault(false);
-            Ordering3::Unordered
-        }
-    };
+    let result = compare_operands(f, f.st(0), f.st(i), quiet);
     f.sw &= !sw::C1;
     if pop {
         f.pop();
