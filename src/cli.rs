@@ -90,6 +90,7 @@ pub enum Model {
     Pentium,
     #[default]
     P6,
+    Pentium4,
 }
 
 impl From<Model> for CpuModel {
@@ -101,6 +102,7 @@ impl From<Model> for CpuModel {
             Model::I80486 => CpuModel::I80486,
             Model::Pentium => CpuModel::Pentium,
             Model::P6 => CpuModel::P6,
+            Model::Pentium4 => CpuModel::Pentium4,
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum Fault {
     FloatingPoint,
     #[error("#AC alignment check")]
     AlignmentCheck,
+    #[error("#XM SIMD floating-point exception")]
+    SimdFloatingPoint,
     /// A software interrupt (INT n, INT3, INTO) is delivered like a fault but is not one.
     #[error("INT {0:#x}")]
     SoftwareInterrupt(u8),
@@ -59,6 +61,7 @@ impl Fault {
             Fault::PageFault { .. } => 14,
             Fault::FloatingPoint => 16,
             Fault::AlignmentCheck => 17,
+            Fault::SimdFloatingPoint => 19,
             Fault::SoftwareInterrupt(n) => n,
         }
     }

@@ -7,7 +7,8 @@
 
 use iced_x86::CpuidFeature;
 
-/// A processor generation. `P6` (Pentium Pro/II) is the default for a PC.
+/// A processor generation. `P6` (Pentium Pro/II) is the default for a PC; `Pentium4` adds
+/// SSE, SSE2, FXSAVE/FXRSTOR and CLFLUSH.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum CpuModel {
     I8086,
@@ -17,6 +18,7 @@ pub enum CpuModel {
     Pentium,
     #[default]
     P6,
+    Pentium4,
 }
 
 /// The generation-specific behaviours.
@@ -57,13 +59,14 @@ pub struct Quirks {
 }
 
 impl CpuModel {
-    pub const ALL: [CpuModel; 6] = [
+    pub const ALL: [CpuModel; 7] = [
         CpuModel::I8086,
         CpuModel::I80286,
         CpuModel::I80386,
         CpuModel::I80486,
         CpuModel::Pentium,
         CpuModel::P6,
+        CpuModel::Pentium4,
     ];
 
     pub fn quirks(self) -> Quirks {
@@ -116,7 +119,7 @@ impl CpuModel {
                 flags_writable: base.flags_writable | (1 << 18),
                 ..base
             },
-            Pentium | P6 => Quirks {
+            Pentium | P6 | Pentium4 => Quirks {
                 flags_writable: base.flags_writable | (1 << 18) | (7 << 19),
                 ..base
             },
@@ -137,6 +140,7 @@ impl CpuModel {
             F::CPUID | F::TSC | F::CX8 | F::MSR => Pentium,
             // P6 models the Pentium II, which has MMX.
             F::CMOV | F::MULTIBYTENOP | F::SEP | F::RDPMC | F::MMX => P6,
+            F::SSE | F::SSE2 | F::FXSR | F::CLFSH => Pentium4,
             // PAUSE is REP NOP: every processor runs it as a NOP.
             F::PAUSE => return true,
             F::FPU => return self.quirks().fpu,
@@ -147,15 +151,18 @@ impl CpuModel {
         self >= gen
     }
 
-    /// The EDX:EAX signature CPUID leaf 1 reports (family, model, stepping) and feature bits.
-    pub fn cpuid_signature(self) -> (u32, u32) {
+    /// What CPUID leaf 1 reports in EAX (family, model, stepping), EBX (CLFLUSH line size in
+    /// quadwords, bits 15:8) and EDX (feature bits).
+    pub fn cpuid_signature(self) -> (u32, u32, u32) {
         // EDX bits for what amber implements: FPU(0) DE(2) PSE(3) TSC(4) MSR(5) PAE(6)
-        // CX8(8) APIC(9) SEP(11) MTRR(12) PGE(13) CMOV(15) PAT(16) MMX(23, P6 only); the
-        // 80486 is a DX.
+        // CX8(8) APIC(9) SEP(11) MTRR(12) PGE(13) CMOV(15) PAT(16) MMX(23, P6 on), and on
+        // the Pentium 4 (a Northwood, family 15 model 2) CLFSH(19) FXSR(24) SSE(25) SSE2(26)
+        // with a 64-byte line; the 80486 is a DX.
         match self {
-            CpuModel::Pentium => (0x0000_0543, 0x0000_013D),
-            CpuModel::P6 => (0x0000_0633, 0x0081_BB7D),
-            _ => (0x0000_0433, 0x0000_0001),
+            CpuModel::Pentium => (0x0000_0543, 0, 0x0000_013D),
+            CpuModel::P6 => (0x0000_0633, 0, 0x0081_BB7D),
+            CpuModel::Pentium4 => (0x0000_0F29, 8 << 8, 0x0789_BB7D),
+            _ => (0x0000_0433, 0, 0x0000_0001),
         }
     }
 
@@ -167,6 +174,7 @@ impl CpuModel {
             CpuModel::I80486 => "80486",
             CpuModel::Pentium => "pentium",
             CpuModel::P6 => "p6",
+            CpuModel::Pentium4 => "pentium4",
         }
     }
 

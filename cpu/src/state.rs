@@ -201,6 +201,8 @@ pub struct CpuState {
     pub icount: u64,
     /// The x87 FPU.
     pub fpu: crate::fpu::Fpu,
+    /// The SSE registers and MXCSR.
+    pub sse: crate::fpu::Sse,
     /// Current privilege level.
     pub cpl: u8,
     /// Halted by HLT until the next interrupt.

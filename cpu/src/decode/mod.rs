@@ -40,6 +40,8 @@ pub enum Loc {
     Fpu(u8),
     /// An MMX register MMi (SDM Vol. 1 9.2).
     Mmx(u8),
+    /// An SSE register XMMi (SDM Vol. 1 10.2).
+    Xmm(u8),
 }
 
 /// "No register" in `Op::base` and `Op::index`.
@@ -334,6 +336,8 @@ impl Cpu {
                         (Loc::Fpu((r as u32 - Register::ST0 as u32) as u8), 10)
                     } else if r.is_mm() {
                         (Loc::Mmx((r as u32 - Register::MM0 as u32) as u8), 8)
+                    } else if r.is_xmm() {
+                        (Loc::Xmm((r as u32 - Register::XMM0 as u32) as u8), 16)
                     } else if r.is_dr() {
                         op.imm2 = r as u32 - Register::DR0 as u32;
                         (Loc::None, 4)

@@ -324,60 +324,80 @@ const X87: &[(M, Handler)] = &[
     (M::Fsincos, fpu::fsincos),
 ];
 
-/// MMX mnemonic -> handler (SDM Vol. 1 ch. 9), for instructions iced files under the MMX
-/// CPUID feature on models that support it.
-const MMX: &[(M, Handler)] = &[
-    (M::Emms, fpu::emms),
-    (M::Movd, fpu::mmx_mov),
-    (M::Movq, fpu::mmx_mov),
-    (M::Packsswb, fpu::packsswb),
-    (M::Packssdw, fpu::packssdw),
-    (M::Packuswb, fpu::packuswb),
-    (M::Punpcklbw, fpu::punpcklbw),
-    (M::Punpcklwd, fpu::punpcklwd),
-    (M::Punpckldq, fpu::punpckldq),
-    (M::Punpckhbw, fpu::punpckhbw),
-    (M::Punpckhwd, fpu::punpckhwd),
-    (M::Punpckhdq, fpu::punpckhdq),
-    (M::Paddb, fpu::paddb),
-    (M::Paddw, fpu::paddw),
-    (M::Paddd, fpu::paddd),
-    (M::Paddsb, fpu::paddsb),
-    (M::Paddsw, fpu::paddsw),
-    (M::Paddusb, fpu::paddusb),
-    (M::Paddusw, fpu::paddusw),
-    (M::Psubb, fpu::psubb),
-    (M::Psubw, fpu::psubw),
-    (M::Psubd, fpu::psubd),
-    (M::Psubsb, fpu::psubsb),
-    (M::Psubsw, fpu::psubsw),
-    (M::Psubusb, fpu::psubusb),
-    (M::Psubusw, fpu::psubusw),
-    (M::Pmulhw, fpu::pmulhw),
-    (M::Pmullw, fpu::pmullw),
-    (M::Pmaddwd, fpu::pmaddwd),
-    (M::Pcmpeqb, fpu::pcmpeqb),
-    (M::Pcmpeqw, fpu::pcmpeqw),
-    (M::Pcmpeqd, fpu::pcmpeqd),
-    (M::Pcmpgtb, fpu::pcmpgtb),
-    (M::Pcmpgtw, fpu::pcmpgtw),
-    (M::Pcmpgtd, fpu::pcmpgtd),
-    (M::Pand, fpu::pand),
-    (M::Pandn, fpu::pandn),
-    (M::Por, fpu::por),
-    (M::Pxor, fpu::pxor),
-    (M::Psllw, fpu::psllw),
-    (M::Pslld, fpu::pslld),
-    (M::Psllq, fpu::psllq),
-    (M::Psrlw, fpu::psrlw),
-    (M::Psrld, fpu::psrld),
-    (M::Psrlq, fpu::psrlq),
-    (M::Psraw, fpu::psraw),
-    (M::Psrad, fpu::psrad),
+fn mmx_handler(m: M) -> Handler {
+    fpu::PACKED
+        .iter()
+        .find(|&&(x, _)| x == m)
+        .map_or(UD, |&(_, h)| h)
+}
+
+/// SSE and SSE2 mnemonic -> handler (SDM Vol. 1 ch. 10 and 11) for what is not packed
+/// integer arithmetic.
+const SSE: &[(M, Handler)] = &[
+    (M::Movaps, fpu::movaps),
+    (M::Movapd, fpu::movaps),
+    (M::Movdqa, fpu::movaps),
+    (M::Movntps, fpu::movaps),
+    (M::Movntpd, fpu::movaps),
+    (M::Movntdq, fpu::movaps),
+    (M::Movups, fpu::movups),
+    (M::Movupd, fpu::movups),
+    (M::Movdqu, fpu::movups),
+    (M::Movss, fpu::mov_scalar),
+    (M::Movsd, fpu::mov_scalar),
+    (M::Movlps, fpu::movlps),
+    (M::Movlpd, fpu::movlps),
+    (M::Movhps, fpu::movhps),
+    (M::Movhpd, fpu::movhps),
+    (M::Movhlps, fpu::movhlps),
+    (M::Movlhps, fpu::movlhps),
+    (M::Andps, fpu::andps),
+    (M::Andpd, fpu::andps),
+    (M::Andnps, fpu::andnps),
+    (M::Andnpd, fpu::andnps),
+    (M::Orps, fpu::orps),
+    (M::Orpd, fpu::orps),
+    (M::Xorps, fpu::xorps),
+    (M::Xorpd, fpu::xorps),
+    (M::Unpcklps, fpu::unpcklps),
+    (M::Unpckhps, fpu::unpckhps),
+    (M::Unpcklpd, fpu::unpcklpd),
+    (M::Unpckhpd, fpu::unpckhpd),
+    (M::Shufps, fpu::shufps),
+    (M::Shufpd, fpu::shufpd),
+    (M::Movmskps, fpu::movmskps),
+    (M::Movmskpd, fpu::movmskps),
+    (M::Movd, fpu::movd_xmm),
+    (M::Movq, fpu::movd_xmm),
+    (M::Ldmxcsr, fpu::ldmxcsr),
+    (M::Stmxcsr, fpu::stmxcsr),
+    (M::Sfence, fpu::fence),
+    (M::Lfence, fpu::fence),
+    (M::Mfence, fpu::fence),
+    (M::Prefetchnta, fpu::fence),
+    (M::Prefetcht0, fpu::fence),
+    (M::Prefetcht1, fpu::fence),
+    (M::Prefetcht2, fpu::fence),
+    (M::Clflush, fpu::clflush),
+    (M::Movnti, fpu::movnti),
 ];
 
-fn mmx_handler(m: M) -> Handler {
-    MMX.iter().find(|&&(x, _)| x == m).map_or(UD, |&(_, h)| h)
+/// Whether iced files the instruction under an SSE-era extension amber implements.
+fn is_sse(instr: &Instruction) -> bool {
+    instr.cpuid_features().iter().any(|f| {
+        matches!(
+            f,
+            CpuidFeature::SSE | CpuidFeature::SSE2 | CpuidFeature::FXSR | CpuidFeature::CLFSH
+        )
+    })
+}
+
+/// The handler of an SSE-era instruction: the SSE table, then the packed-integer one shared
+/// with MMX.
+fn sse_handler(m: M) -> Handler {
+    SSE.iter()
+        .find(|&&(x, _)| x == m)
+        .map_or_else(|| mmx_handler(m), |&(_, h)| h)
 }
 
 fn x87_handler(m: M) -> Handler {
@@ -429,6 +449,9 @@ pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
             .all(|&f| cpu.model.supports(f))
     {
         return UD;
+    }
+    if is_sse(instr) {
+        return sse_handler(m);
     }
     if instr.cpuid_features().contains(&CpuidFeature::MMX) {
         return if cpu.model.supports(CpuidFeature::MMX) {

@@ -56,7 +56,7 @@ impl Cpu {
             Loc::Mem => self.read(bus, op.seg as usize, ea, size)?,
             Loc::Imm => op.imm & size_mask(size),
             Loc::Sreg(s) => self.state.seg[s as usize].selector as u32,
-            Loc::None | Loc::Fpu(_) | Loc::Mmx(_) => 0,
+            Loc::None | Loc::Fpu(_) | Loc::Mmx(_) | Loc::Xmm(_) => 0,
         })
     }
 

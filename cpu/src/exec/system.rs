@@ -74,11 +74,11 @@ pub fn sti(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
 
 pub fn cpuid(cpu: &mut Cpu, _bus: &mut dyn Bus, op: &Op) -> Exec {
     let leaf = cpu.state.r32(EAX);
-    let (sig, features) = cpu.model.cpuid_signature();
+    let (sig, ebx, features) = cpu.model.cpuid_signature();
     let (a, b, c, d) = match leaf {
         // "GenuineIntel", highest leaf 1.
         0 => (1, 0x756E_6547, 0x6C65_746E, 0x4965_6E69),
-        1 => (sig, 0, 0, features),
+        1 => (sig, ebx, 0, features),
         _ => (0, 0, 0, 0),
     };
     cpu.state.set_r32(EAX, a);

@@ -8,10 +8,11 @@
 use super::f80::F80;
 use crate::bus::Bus;
 use crate::cpu::Cpu;
-use crate::decode::{Loc, Op};
+use crate::decode::{Handler, Loc, Op};
 use crate::exec::Exec;
 use crate::fault::Fault;
 use crate::state::cr0;
+use iced_x86::Mnemonic;
 
 impl Cpu {
     /// The checks every MMX instruction starts with (SDM Vol. 3 ch. 12, "Intel MMX Technology
@@ -328,3 +329,55 @@ packed! {
     /// PSRAD.
     psrad = |a, c| sar(a, c, 32);
 }
+
+/// Packed-integer mnemonic -> handler (SDM Vol. 1 ch. 9), for the MMX instructions and the
+/// SSE and SSE2 packed-integer ones.
+pub const PACKED: &[(Mnemonic, Handler)] = &[
+    (Mnemonic::Emms, emms),
+    (Mnemonic::Movd, mmx_mov),
+    (Mnemonic::Movq, mmx_mov),
+    (Mnemonic::Packsswb, packsswb),
+    (Mnemonic::Packssdw, packssdw),
+    (Mnemonic::Packuswb, packuswb),
+    (Mnemonic::Punpcklbw, punpcklbw),
+    (Mnemonic::Punpcklwd, punpcklwd),
+    (Mnemonic::Punpckldq, punpckldq),
+    (Mnemonic::Punpckhbw, punpckhbw),
+    (Mnemonic::Punpckhwd, punpckhwd),
+    (Mnemonic::Punpckhdq, punpckhdq),
+    (Mnemonic::Paddb, paddb),
+    (Mnemonic::Paddw, paddw),
+    (Mnemonic::Paddd, paddd),
+    (Mnemonic::Paddsb, paddsb),
+    (Mnemonic::Paddsw, paddsw),
+    (Mnemonic::Paddusb, paddusb),
+    (Mnemonic::Paddusw, paddusw),
+    (Mnemonic::Psubb, psubb),
+    (Mnemonic::Psubw, psubw),
+    (Mnemonic::Psubd, psubd),
+    (Mnemonic::Psubsb, psubsb),
+    (Mnemonic::Psubsw, psubsw),
+    (Mnemonic::Psubusb, psubusb),
+    (Mnemonic::Psubusw, psubusw),
+    (Mnemonic::Pmulhw, pmulhw),
+    (Mnemonic::Pmullw, pmullw),
+    (Mnemonic::Pmaddwd, pmaddwd),
+    (Mnemonic::Pcmpeqb, pcmpeqb),
+    (Mnemonic::Pcmpeqw, pcmpeqw),
+    (Mnemonic::Pcmpeqd, pcmpeqd),
+    (Mnemonic::Pcmpgtb, pcmpgtb),
+    (Mnemonic::Pcmpgtw, pcmpgtw),
+    (Mnemonic::Pcmpgtd, pcmpgtd),
+    (Mnemonic::Pand, pand),
+    (Mnemonic::Pandn, pandn),
+    (Mnemonic::Por, por),
+    (Mnemonic::Pxor, pxor),
+    (Mnemonic::Psllw, psllw),
+    (Mnemonic::Pslld, pslld),
+    (Mnemonic::Psllq, psllq),
+    (Mnemonic::Psrlw, psrlw),
+    (Mnemonic::Psrld, psrld),
+    (Mnemonic::Psrlq, psrlq),
+    (Mnemonic::Psraw, psraw),
+    (Mnemonic::Psrad, psrad),
+];

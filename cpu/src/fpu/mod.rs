@@ -9,12 +9,14 @@ pub mod f80;
 mod mmx;
 mod ops;
 mod special;
+mod sse;
 mod transcendental;
 
 pub use env::*;
 pub use mmx::*;
 pub use ops::*;
 pub use special::*;
+pub use sse::*;
 pub use transcendental::*;
 
 use f80::{Env, Precision, Rounding, F80};

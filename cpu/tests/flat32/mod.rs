@@ -1,10 +1,11 @@
 //! One program, two machines: the x86_64 host running it natively and amber running it in
-//! 32-bit flat protected mode on a P6, both with EBX pointing at the same data. The x87 and
+//! 32-bit flat protected mode on a Pentium 4 (CR4.OSFXSR and OSXMMEXCPT set), both with EBX pointing at the same data. The x87 and
 //! MMX host-oracle tests share it.
 #![allow(dead_code)]
 
 use std::rc::Rc;
 
+use amber_cpu::fpu::{CR4_OSFXSR, CR4_OSXMMEXCPT};
 use amber_cpu::state::cr0;
 use amber_cpu::state::reg::EBX;
 use amber_cpu::{Cpu, CpuModel, Exit, FlatBus, GuestRam, Seg, SegmentCache};
@@ -17,14 +18,15 @@ pub const CODE: u64 = 0x10_0000;
 /// Emits a program body that addresses its data through EBX.
 pub type Seq = fn(&mut CodeAssembler) -> Result<(), IcedError>;
 
-/// A P6 in 32-bit flat protected mode (CR0.NE set) with `code` at CODE, `data` at DATA and
+/// A Pentium 4 in 32-bit flat protected mode (CR0.NE, CR4.OSFXSR and CR4.OSXMMEXCPT set) with `code` at CODE, `data` at DATA and
 /// EBX = DATA.
 pub fn flat32_cpu(code: &[u8], data: &[u8]) -> (Cpu, Rc<GuestRam>) {
     let ram = Rc::new(GuestRam::new(2 << 20));
     ram.write_slice(CODE as usize, code);
     ram.write_slice(DATA, data);
-    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
+    let mut cpu = Cpu::new(CpuModel::Pentium4, ram.clone());
     cpu.state.cr0 |= cr0::PE | cr0::NE;
+    cpu.state.cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
     for s in Seg::ALL {
         cpu.state.seg[s as usize] = SegmentCache::flat32(8, s == Seg::Cs);
     }
