@@ -23,6 +23,9 @@ pub const OE: Flags = 0x08;
 pub const UE: Flags = 0x10;
 pub const PE: Flags = 0x20;
 pub const C1: Flags = 0x200;
+/// Not an x87 flag: the rounded result is tiny (below the smallest normal, detected after
+/// rounding), exact or not. SSE's flush-to-zero and unmasked underflow need it.
+pub const TINY: Flags = 0x4000;
 
 /// Exponent bias of the extended format (0x3FFF encodes 2^0).
 const BIAS: i32 = 0x3FFF;
@@ -49,20 +52,31 @@ pub enum Rounding {
 }
 
 /// Precision control (control word PC, bits 9:8): where FADD, FSUB, FMUL, FDIV and FSQRT
-/// round the significand. The exponent range stays the extended one.
+/// round the significand. The exponent range stays the extended one. `Ieee32` and `Ieee64`
+/// are SSE's formats: the same significands with the binary32 and binary64 exponent ranges
+/// (the result is still returned as an `F80`, which holds every such value exactly).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Precision {
     Single,
     Double,
     Extended,
+    Ieee32,
+    Ieee64,
 }
 
 impl Precision {
-    fn bits(self) -> u32 {
-        match self {
+    fn format(self) -> Format {
+        let prec = match self {
             Precision::Single => 24,
             Precision::Double => 53,
             Precision::Extended => 64,
+            Precision::Ieee32 => return SINGLE,
+            Precision::Ieee64 => return DOUBLE,
+        };
+        Format {
+            bias: BIAS,
+            emax: 0x7FFE,
+            prec,
         }
     }
 }
@@ -240,14 +254,6 @@ const DOUBLE: Format = Format {
     prec: 53,
 };
 
-fn extended(p: Precision) -> Format {
-    Format {
-        bias: BIAS,
-        emax: 0x7FFE,
-        prec: p.bits(),
-    }
-}
-
 /// A rounded result: biased exponent (0 for a denormal or zero, emax + 1 for infinity) and the
 /// significand left-aligned in 64 bits (bit 63 is the integer bit).
 struct Rounded {
@@ -336,7 +342,11 @@ fn round(sign: bool, exp: i32, sig: u128, fmt: Format, rc: Rounding) -> Rounded 
     let denormal = shift_right_jam(sig, (1 - e).unsigned_abs());
     let (kept, inexact, up) = round_bits(denormal, shift, sign, rc);
     let exp = i32::from(kept >> (fmt.prec - 1) != 0);
-    let ue = if tiny && inexact { UE } else { 0 };
+    let ue = match (tiny, inexact) {
+        (true, true) => UE | TINY,
+        (true, false) => TINY,
+        _ => 0,
+    };
     Rounded {
         exp,
         mant: to_mant(kept),
@@ -349,19 +359,31 @@ pub(super) fn round_f80(sign: bool, exp: i32, sig: u128, env: Env) -> (F80, Flag
     if sig == 0 {
         return (F80::zero(sign), 0);
     }
-    let r = round(sign, exp, sig, extended(env.precision), env.rounding);
-    (
+    let fmt = env.precision.format();
+    let r = round(sign, exp, sig, fmt, env.rounding);
+    let v = if fmt.bias == BIAS {
         F80 {
             sign,
             exp: r.exp as u16,
             mant: r.mant,
-        },
-        r.flags,
-    )
+        }
+    } else if r.exp > fmt.emax {
+        F80::infinity(sign)
+    } else if r.mant == 0 {
+        F80::zero(sign)
+    } else {
+        let lz = r.mant.leading_zeros();
+        F80 {
+            sign,
+            exp: (r.exp.max(1) - fmt.bias + BIAS - lz as i32) as u16,
+            mant: r.mant << lz,
+        }
+    };
+    (v, r.flags)
 }
 
 /// A finite nonzero operand rounded to the precision of `env` (x + 0 and 0 + x).
-fn round_value(a: F80, env: Env) -> (F80, Flags) {
+pub(super) fn round_value(a: F80, env: Env) -> (F80, Flags) {
     let (e, m) = a.unpack();
     round_f80(a.sign, e, u128::from(m) << 64, env)
 }

@@ -8,8 +8,10 @@ mod env;
 pub mod f80;
 mod mmx;
 mod ops;
+mod simd_float;
 mod special;
 mod sse;
+mod sse_arith;
 mod transcendental;
 
 pub use env::*;
@@ -17,6 +19,7 @@ pub use mmx::*;
 pub use ops::*;
 pub use special::*;
 pub use sse::*;
+pub use sse_arith::*;
 pub use transcendental::*;
 
 use f80::{Env, Precision, Rounding, F80};
