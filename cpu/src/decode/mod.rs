@@ -399,7 +399,12 @@ impl Cpu {
                     op.src = loc;
                     op.ssize = if size != 0 { size } else { op.size };
                 }
-                _ => {}
+                // A third register operand (MASKMOVQ's mask) by number.
+                _ => {
+                    if let Loc::Mmx(r) | Loc::Xmm(r) = loc {
+                        op.imm2 = u32::from(r);
+                    }
+                }
             }
         }
         if instr.op_count() > 0 && op.src == Loc::Imm && op.dst != Loc::Imm {

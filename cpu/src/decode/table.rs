@@ -380,6 +380,8 @@ const SSE: &[(M, Handler)] = &[
     (M::Prefetcht2, fpu::fence),
     (M::Clflush, fpu::clflush),
     (M::Movnti, fpu::movnti),
+    (M::Fxsave, fpu::fxsave),
+    (M::Fxrstor, fpu::fxrstor),
     (M::Addps, fpu::addps),
     (M::Addss, fpu::addss),
     (M::Addpd, fpu::addpd),

@@ -10,15 +10,20 @@ use crate::cpu::Cpu;
 use crate::decode::Op;
 use crate::exec::Exec;
 
+/// The upper half of a 32-bit image's control, status and tag word fields.
+const RESERVED: u32 = 0xFFFF_0000;
+
 impl Fpu {
-    /// The environment image: 14 bytes with a 16-bit operand size, 28 with a 32-bit one.
+    /// The environment image: 14 bytes with a 16-bit operand size, 28 with a 32-bit one, where
+    /// the reserved upper halves of the control, status and tag word fields read as ones (as
+    /// the hardware stores them; the host-oracle test of FXRSTOR checks it).
     fn environment(&self, size32: bool, real: bool) -> Vec<u8> {
         let (ip, dp, op) = (self.fip, self.fdp, self.fop as u32 & 0x7FF);
         let fields: [u32; 7] = if real {
             [
-                self.cw as u32,
-                self.status() as u32,
-                self.tag as u32,
+                RESERVED | self.cw as u32,
+                RESERVED | self.status() as u32,
+                RESERVED | self.tag as u32,
                 ip & 0xFFFF,
                 op | ((ip >> 16) << 12),
                 dp & 0xFFFF,
@@ -26,9 +31,9 @@ impl Fpu {
             ]
         } else {
             [
-                self.cw as u32,
-                self.status() as u32,
-                self.tag as u32,
+                RESERVED | self.cw as u32,
+                RESERVED | self.status() as u32,
+                RESERVED | self.tag as u32,
                 ip,
                 self.fcs as u32 | if size32 { op << 16 } else { 0 },
                 dp,
@@ -67,12 +72,7 @@ impl Fpu {
             self.fdp = field(5);
             self.fds = field(6) as u16;
         }
-        // The summary bits follow the loaded flags and masks (SDM Vol. 1 8.1.3.1).
-        if self.sw & !self.cw & sw::EXCEPTIONS != 0 {
-            self.sw |= sw::ES | sw::B;
-        } else {
-            self.sw &= !(sw::ES | sw::B);
-        }
+        self.sync_summary();
     }
 }
 

@@ -24,7 +24,8 @@ pub const UE: Flags = 0x10;
 pub const PE: Flags = 0x20;
 pub const C1: Flags = 0x200;
 /// Not an x87 flag: the rounded result is tiny (below the smallest normal, detected after
-/// rounding), exact or not. SSE's flush-to-zero and unmasked underflow need it.
+/// rounding), exact or not. Reported only for the `Ieee32`/`Ieee64` precisions, whose
+/// flush-to-zero and unmasked underflow need it.
 pub const TINY: Flags = 0x4000;
 
 /// Exponent bias of the extended format (0x3FFF encodes 2^0).
@@ -379,7 +380,12 @@ pub(super) fn round_f80(sign: bool, exp: i32, sig: u128, env: Env) -> (F80, Flag
             mant: r.mant << lz,
         }
     };
-    (v, r.flags)
+    let flags = if fmt.bias == BIAS {
+        r.flags & !TINY
+    } else {
+        r.flags
+    };
+    (v, flags)
 }
 
 /// A finite nonzero operand rounded to the precision of `env` (x + 0 and 0 + x).
@@ -724,7 +730,7 @@ fn to_ieee(a: F80, rc: Rounding, fmt: Format, exp_bits: u32) -> (u64, Flags) {
             let (e, m) = a.unpack();
             let r = round(a.sign, e, u128::from(m) << 64, fmt, rc);
             let bits = sign_bit | ((r.exp as u64) << frac) | ((r.mant >> (64 - fmt.prec)) & fmask);
-            (bits, r.flags)
+            (bits, r.flags & !TINY)
         }
     }
 }

@@ -6,8 +6,10 @@
 
 mod env;
 pub mod f80;
+mod fxsave;
 mod mmx;
 mod ops;
+mod packed;
 mod simd_float;
 mod special;
 mod sse;
@@ -15,6 +17,7 @@ mod sse_arith;
 mod transcendental;
 
 pub use env::*;
+pub use fxsave::*;
 pub use mmx::*;
 pub use ops::*;
 pub use special::*;
@@ -192,6 +195,15 @@ impl Fpu {
         self.sw = (self.sw & !sw::C1) | (flags & sw::C1);
         if self.sw & !self.cw & sw::EXCEPTIONS != 0 {
             self.sw |= sw::ES | sw::B;
+        }
+    }
+
+    /// The summary bits ES and B follow loaded flags and masks (SDM Vol. 1 8.1.3.1).
+    fn sync_summary(&mut self) {
+        if self.sw & !self.cw & sw::EXCEPTIONS != 0 {
+            self.sw |= sw::ES | sw::B;
+        } else {
+            self.sw &= !(sw::ES | sw::B);
         }
     }
 

@@ -131,6 +131,7 @@ pub fn control_word(env: Env) -> u16 {
         Precision::Single => 0,
         Precision::Double => 2,
         Precision::Extended => 3,
+        Precision::Ieee32 | Precision::Ieee64 => panic!("not an x87 precision"),
     };
     let rc = match env.rounding {
         Rounding::Nearest => 0,
