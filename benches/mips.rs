@@ -2,7 +2,8 @@
 //! integer loops: one in real mode (16-bit), one in 32-bit flat protected mode, and the same
 //! 32-bit loop with paging on (the soft TLB should make that cost little more). Each mixes
 //! ALU operations, loads and stores, taken branches, and calls and returns. A fourth loop
-//! runs x87 arithmetic on f64 data, where every operation goes through the soft float.
+//! runs x87 arithmetic on f64 data and a fifth the same computation in SSE2 on pairs of
+//! f64, where every operation goes through the soft float.
 //!
 //! Run with `cargo bench --bench mips`. Set `AMBER_BENCH_INSNS` to change the instruction
 //! count per loop (default 200 million).
@@ -91,6 +92,28 @@ fn x87_loop() -> Result<Vec<u8>, IcedError> {
     a.assemble(LOAD)
 }
 
+/// The SSE2 loop: the x87 loop's computation on two f64 elements at a time (MULPD, ADDPD,
+/// ANDPD for the absolute value, SQRTPD), XMM1 holding the multiplier.
+fn sse2_loop() -> Result<Vec<u8>, IcedError> {
+    let mut a = CodeAssembler::new(32)?;
+    let mut top = a.create_label();
+    a.movapd(xmm1, xmmword_ptr(0x30_0000))?;
+    a.movapd(xmm2, xmmword_ptr(0x30_0010))?;
+    a.mov(esi, 0u32)?;
+    a.mov(edi, 0x20_0000u32)?;
+    a.set_label(&mut top)?;
+    a.movapd(xmm0, xmmword_ptr(esi * 8 + 0x10_0000))?;
+    a.mulpd(xmm0, xmm1)?;
+    a.addpd(xmm0, xmmword_ptr(esi * 8 + 0x10_0010))?;
+    a.andpd(xmm0, xmm2)?;
+    a.sqrtpd(xmm0, xmm0)?;
+    a.movapd(xmmword_ptr(edi + esi * 8), xmm0)?;
+    a.add(esi, 2)?;
+    a.and(esi, 0x7Eu32)?;
+    a.jmp(top)?;
+    a.assemble(LOAD)
+}
+
 fn measure(name: &str, cpu: &mut Cpu, bus: &mut FlatBus, insns: u64) {
     // Warm up: decode the blocks once.
     cpu.run(bus, 10_000);
@@ -141,11 +164,22 @@ fn main() {
     }
     let mut cpu = flat32_cpu(&ram);
     measure("x87, 32-bit", &mut cpu, &mut bus, insns);
+
+    ram.write_slice(LOAD as usize, &sse2_loop().expect("assembles"));
+    for (i, v) in [2.0f64.to_bits(), 2.0f64.to_bits(), !0 >> 1, !0 >> 1]
+        .into_iter()
+        .enumerate()
+    {
+        ram.write_slice(0x30_0000 + 8 * i, &v.to_le_bytes());
+    }
+    let mut cpu = flat32_cpu(&ram);
+    cpu.state.cr4 |= amber_cpu::fpu::CR4_OSFXSR;
+    measure("SSE2, 32-bit", &mut cpu, &mut bus, insns);
 }
 
-/// A P6 in 32-bit protected mode with flat segments, about to run the code at `LOAD`.
+/// A Pentium 4 in 32-bit protected mode with flat segments, about to run the code at `LOAD`.
 fn flat32_cpu(ram: &Rc<GuestRam>) -> Cpu {
-    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
+    let mut cpu = Cpu::new(CpuModel::Pentium4, ram.clone());
     cpu.state.cr0 |= cr0::PE;
     for s in Seg::ALL {
         cpu.state.seg[s as usize] = SegmentCache::flat32(0x10, s == Seg::Cs);
