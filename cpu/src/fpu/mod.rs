@@ -3,6 +3,11 @@
 //! the exception flags with their masked responses. Arithmetic is `f80.rs`, a soft float
 //! written for amber: no Rust crate gives the x87's precision control and denormal-operand
 //! flag, and Berkeley SoftFloat (softfloat-sys) would need `unsafe` FFI and global state.
+//!
+//! The same module holds MMX (`mmx.rs`, `packed.rs`: packed integers on the x87 registers and
+//! on XMM registers), SSE and SSE2 (`sse.rs` for the register file and data movement,
+//! `sse_arith.rs` and `simd_float.rs` for the floating point, which uses `f80.rs` at binary32
+//! and binary64 precision and exponent range) and FXSAVE/FXRSTOR (`fxsave.rs`).
 
 mod env;
 pub mod f80;
