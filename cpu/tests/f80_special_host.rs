@@ -45,6 +45,7 @@ host_store!(host_fbstp, "fbstp tbyte ptr [{p} + 32]");
 const DEFAULT_ENV: Env = Env {
     rounding: Rounding::Nearest,
     precision: Precision::Extended,
+    unmasked: 0,
 };
 
 /// A scale factor: mostly an integer or a fraction within the exponent range, else anything.

@@ -300,6 +300,7 @@ fn angle(rng: &mut Rng, sp: &[F80], top_exp: u16) -> F80 {
                 Env {
                     rounding: amber_cpu::fpu::f80::Rounding::Nearest,
                     precision: amber_cpu::fpu::f80::Precision::Extended,
+                    unmasked: 0,
                 },
             );
             F80 {

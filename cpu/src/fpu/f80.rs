@@ -86,6 +86,10 @@ impl Precision {
 pub struct Env {
     pub rounding: Rounding,
     pub precision: Precision,
+    /// OE and UE when unmasked (x87 only): an overflowing or tiny register result is then
+    /// delivered with its exponent biased by 24576 instead of the masked response (SDM Vol. 1
+    /// 8.5.4, 8.5.5).
+    pub unmasked: Flags,
 }
 
 /// Operand classes (SDM Vol. 1 8.2.2). `Denormal` includes pseudo-denormals (exponent 0 with
@@ -312,34 +316,46 @@ fn overflow(sign: bool, fmt: Format, rc: Rounding) -> Rounded {
     }
 }
 
-/// Rounds the nonzero value `sig * 2^(exp - 127)` to `fmt` with masked overflow and underflow
-/// responses. Tininess is detected after rounding (rounded to the precision with an unbounded
-/// exponent, the result is below the smallest normal); with UE masked the x87 raises UE only
-/// for a tiny result that is also inexact, and delivers the denormal (SDM 4.9.1.5).
-fn round(sign: bool, exp: i32, sig: u128, fmt: Format, rc: Rounding) -> Rounded {
+/// The exponent bias adjustment of an unmasked x87 overflow or underflow (SDM Vol. 1 8.5.4).
+const BIAS_ADJUST: i32 = 0x6000;
+
+/// Rounds the nonzero value `sig * 2^(exp - 127)` to `fmt`. Tininess is detected after
+/// rounding (rounded to the precision with an unbounded exponent, the result is below the
+/// smallest normal); with UE masked the x87 raises UE only for a tiny result that is also
+/// inexact, and delivers the denormal (SDM 4.9.1.5). With OE or UE in `unmasked`, an overflow
+/// or a tiny result (exact or not) is rounded to the precision and delivered with its
+/// exponent decreased or increased by 24576, unless it is still out of range.
+fn round(sign: bool, exp: i32, sig: u128, fmt: Format, rc: Rounding, unmasked: Flags) -> Rounded {
     let lz = sig.leading_zeros();
     let sig = sig << lz;
     let e = exp - lz as i32 + fmt.bias;
     let shift = 128 - fmt.prec;
     let to_mant = |kept: u128| (kept << (64 - fmt.prec)) as u64;
+    let (kept, inexact, up) = round_bits(sig, shift, sign, rc);
+    let (kept, e_rounded) = if kept >> fmt.prec != 0 {
+        (kept >> 1, e + 1)
+    } else {
+        (kept, e)
+    };
+    let biased = |exp: i32, flag: Flags| Rounded {
+        exp,
+        mant: to_mant(kept),
+        flags: flag | inexact_flags(inexact, up),
+    };
     if e >= 1 {
-        let (kept, inexact, up) = round_bits(sig, shift, sign, rc);
-        let (kept, e) = if kept >> fmt.prec != 0 {
-            (kept >> 1, e + 1)
-        } else {
-            (kept, e)
-        };
-        if e > fmt.emax {
+        if e_rounded > fmt.emax {
+            let exp = e_rounded - BIAS_ADJUST;
+            if unmasked & OE != 0 && (1..=fmt.emax).contains(&exp) {
+                return biased(exp, OE);
+            }
             return overflow(sign, fmt, rc);
         }
-        return Rounded {
-            exp: e,
-            mant: to_mant(kept),
-            flags: inexact_flags(inexact, up),
-        };
+        return biased(e_rounded, 0);
     }
-    let carries = round_bits(sig, shift, sign, rc).0 >> fmt.prec != 0;
-    let tiny = !(e == 0 && carries);
+    let tiny = e_rounded < 1;
+    if tiny && unmasked & UE != 0 && e_rounded + BIAS_ADJUST >= 1 {
+        return biased(e_rounded + BIAS_ADJUST, UE);
+    }
     let denormal = shift_right_jam(sig, (1 - e).unsigned_abs());
     let (kept, inexact, up) = round_bits(denormal, shift, sign, rc);
     let exp = i32::from(kept >> (fmt.prec - 1) != 0);
@@ -361,7 +377,7 @@ pub(super) fn round_f80(sign: bool, exp: i32, sig: u128, env: Env) -> (F80, Flag
         return (F80::zero(sign), 0);
     }
     let fmt = env.precision.format();
-    let r = round(sign, exp, sig, fmt, env.rounding);
+    let r = round(sign, exp, sig, fmt, env.rounding, env.unmasked);
     let v = if fmt.bias == BIAS {
         F80 {
             sign,
@@ -728,7 +744,7 @@ fn to_ieee(a: F80, rc: Rounding, fmt: Format, exp_bits: u32) -> (u64, Flags) {
         Class::Zero => (sign_bit, 0),
         Class::Normal | Class::Denormal => {
             let (e, m) = a.unpack();
-            let r = round(a.sign, e, u128::from(m) << 64, fmt, rc);
+            let r = round(a.sign, e, u128::from(m) << 64, fmt, rc, 0);
             let bits = sign_bit | ((r.exp as u64) << frac) | ((r.mant >> (64 - fmt.prec)) & fmask);
             (bits, r.flags & !TINY)
         }
@@ -789,6 +805,7 @@ mod tests {
     const NEAREST: Env = Env {
         rounding: Rounding::Nearest,
         precision: Precision::Extended,
+        unmasked: 0,
     };
 
     fn f(sign: bool, exp: u16, mant: u64) -> F80 {
@@ -828,6 +845,7 @@ mod tests {
             let env = Env {
                 rounding: Rounding::Nearest,
                 precision,
+                unmasked: 0,
             };
             assert_eq!(div(F80::one(), three, env), (f(false, 0x3FFD, mant), flags));
         }
@@ -902,6 +920,7 @@ mod tests {
             let env = Env {
                 rounding: Rounding::Up,
                 precision: Precision::Single,
+                unmasked: 0,
             };
             for g in [add, sub, mul, div] {
                 g(a, b, env);

@@ -127,6 +127,7 @@ impl Fpu {
         Env {
             rounding,
             precision,
+            unmasked: !self.cw & (sw::OE | sw::UE),
         }
     }
 

@@ -216,8 +216,17 @@ fn store(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, kind: Mem, pop: bool) -> Exe
                     i.to_le_bytes()[..size as usize].to_vec()
                 }
             };
-            if flags & sw::IE != 0 && cpu.state.fpu.ie_unmasked() {
-                cpu.state.fpu.raise(flags);
+            // An unmasked invalid operation, overflow or underflow leaves memory and the
+            // stack unchanged (SDM Vol. 1 8.5.1, 8.5.4, 8.5.5); the latter two report no
+            // inexact result then (the host x87 agrees).
+            let unmasked = flags & !cpu.state.fpu.cw;
+            if unmasked & (sw::IE | sw::OE | sw::UE) != 0 {
+                let unstored = if unmasked & (sw::OE | sw::UE) != 0 {
+                    flags & !(sw::PE | sw::C1)
+                } else {
+                    flags
+                };
+                cpu.state.fpu.raise(unstored);
                 return cpu.advance(op);
             }
             cpu.write_bytes(bus, op, &bytes)?;

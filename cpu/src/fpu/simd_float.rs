@@ -105,6 +105,7 @@ impl Fmt {
         let env = Env {
             rounding,
             precision: Precision::Extended,
+            unmasked: 0,
         };
         let (bits, flags) = match self {
             Fmt::S => {
@@ -147,6 +148,7 @@ impl Ctl {
         Env {
             rounding: self.rounding,
             precision: fmt.precision(),
+            unmasked: 0,
         }
     }
 }
@@ -321,6 +323,7 @@ pub fn to_int(fmt: Fmt, v: u64, ctl: Ctl, truncate: bool) -> Lane {
             ctl.rounding
         },
         precision: Precision::Extended,
+        unmasked: 0,
     };
     let (i, flags) = f80::to_int(fmt.widen(v), env, 32);
     (u64::from(i as u32), u32::from(flags) & FLAGS)
@@ -356,6 +359,7 @@ pub fn reciprocal(b: u32, root: bool) -> u32 {
     let env = Env {
         rounding: Rounding::Nearest,
         precision: Precision::Ieee32,
+        unmasked: 0,
     };
     let x = if fmt.is_denormal(v) {
         F80::zero(sign != 0)

@@ -18,6 +18,7 @@ use crate::exec::Exec;
 const EXACT: Env = Env {
     rounding: f80::Rounding::Nearest,
     precision: Precision::Extended,
+    unmasked: 0,
 };
 
 /// FSCALE: `a * 2^n` with `n` the integer part of `b` (truncated), rounded per the rounding

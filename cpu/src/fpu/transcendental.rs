@@ -698,6 +698,7 @@ mod tests {
     const NEAREST: Env = Env {
         rounding: f80::Rounding::Nearest,
         precision: Precision::Extended,
+        unmasked: 0,
     };
 
     fn int(v: i64) -> F80 {

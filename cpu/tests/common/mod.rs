@@ -147,6 +147,7 @@ pub fn all_envs() -> impl Iterator<Item = Env> {
         PRECISIONS.into_iter().map(move |precision| Env {
             rounding,
             precision,
+            unmasked: 0,
         })
     })
 }
@@ -193,6 +194,7 @@ impl Rng {
         Env {
             rounding: ROUNDINGS[self.below(4) as usize],
             precision: PRECISIONS[self.below(3) as usize],
+            unmasked: 0,
         }
     }
 
