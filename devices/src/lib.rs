@@ -8,6 +8,7 @@ pub mod irq;
 pub mod a20;
 pub mod debug_exit;
 pub mod debugcon;
+pub mod disk;
 pub mod ferr;
 pub mod fw_cfg;
 pub mod ioapic;
