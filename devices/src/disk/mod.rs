@@ -55,7 +55,7 @@ pub fn guess_kind(size: u64, head: &[u8]) -> Option<MediaKind> {
     if FLOPPY_SIZES.contains(&size) {
         return Some(MediaKind::Floppy);
     }
-    (size > 0 && size % SECTOR as u64 == 0).then_some(MediaKind::HardDisk)
+    (size > 0 && size.is_multiple_of(SECTOR as u64)).then_some(MediaKind::HardDisk)
 }
 
 /// Where the guest's writes go.
@@ -92,7 +92,7 @@ impl Disk {
         if len == 0 {
             return Err(DiskError::Empty(path.to_path_buf()));
         }
-        if len % SECTOR as u64 != 0 {
+        if !len.is_multiple_of(SECTOR as u64) {
             return Err(DiskError::Unaligned(path.to_path_buf(), len));
         }
         let overlay = match &mode {
