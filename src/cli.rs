@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use amber_cpu::CpuModel;
+use amber_devices::disk::WriteMode;
 use amber_devices::rtc::RtcStart;
 use amber_machine::config::FIXED_EPOCH;
 use amber_machine::Sink;
@@ -75,6 +76,37 @@ pub struct RunArgs {
     /// Print instructions executed, virtual and host time, and guest MIPS at the end.
     #[arg(long)]
     pub stats: bool,
+    /// Hard disk image on the primary IDE channel, device 0 (raw).
+    #[arg(long, value_name = "FILE")]
+    pub hda: Option<PathBuf>,
+    /// Hard disk image on the primary IDE channel, device 1.
+    #[arg(long, value_name = "FILE")]
+    pub hdb: Option<PathBuf>,
+    /// Hard disk image on the secondary IDE channel, device 0.
+    #[arg(long, value_name = "FILE")]
+    pub hdc: Option<PathBuf>,
+    /// Hard disk image on the secondary IDE channel, device 1.
+    #[arg(long, value_name = "FILE")]
+    pub hdd: Option<PathBuf>,
+    /// Let the guest write to the images themselves. Without it the originals are never
+    /// changed: writes go to an overlay dropped at exit.
+    #[arg(long, conflicts_with = "overlay")]
+    pub write: bool,
+    /// Keep the guest's writes in this overlay file instead (created if missing, reused by
+    /// the next run; one disk image only).
+    #[arg(long, value_name = "FILE")]
+    pub overlay: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// Where the guest's disk writes go.
+    pub fn disk_writes(&self) -> WriteMode {
+        match (&self.overlay, self.write) {
+            (Some(p), _) => WriteMode::Keep(p.clone()),
+            (None, true) => WriteMode::Direct,
+            (None, false) => WriteMode::Discard,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, Default)]

@@ -79,6 +79,13 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         serial: args.serial.clone(),
         debugcon: args.debugcon.clone(),
         rtc_start: args.rtc.start(),
+        disks: [
+            args.hda.clone(),
+            args.hdb.clone(),
+            args.hdc.clone(),
+            args.hdd.clone(),
+        ],
+        disk_writes: args.disk_writes(),
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config)?;
@@ -109,6 +116,9 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         timeout: args.timeout,
     });
     m.board.debugcon.flush();
+    if let Err(e) = m.board.flush_disks() {
+        eprintln!("amber: {e}");
+    }
     if args.stats {
         print_stats(&m, start);
     }

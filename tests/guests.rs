@@ -30,6 +30,7 @@ const KERNELS: &[&str] = &[
     "mmx",
     "sse",
     "sse_xm",
+    "ata",
 ];
 /// Guests QEMU cannot run, checked against `<name>.expected` written from the manuals
 /// instead. fpu_irq13: QEMU 7.2 aborts when FERR# raises IRQ 13 (`tcg_handle_interrupt:
@@ -188,10 +189,24 @@ fn qemu(elf: &Path, extra: &[String]) -> Output {
 /// Command-line arguments for a kernel, spelled for amber (`--append`) or QEMU (`-append`).
 fn kernel_args(name: &str, dir: &Path, dash: &str) -> Vec<String> {
     let (ours, theirs) = cpu_for(name);
-    let cpu = vec![
+    let mut cpu = vec![
         format!("{dash}cpu"),
         (if dash == "--" { ours } else { theirs }).to_string(),
     ];
+    if name == "ata" {
+        let img = disk_image(dir, "ata.img");
+        if dash == "--" {
+            cpu.extend(["--hda".to_string(), img.display().to_string()]);
+        } else {
+            cpu.extend([
+                "-drive".to_string(),
+                format!(
+                    "file={},format=raw,if=ide,index=0,snapshot=on",
+                    img.display()
+                ),
+            ]);
+        }
+    }
     if name != "multiboot" {
         return cpu;
     }
@@ -206,6 +221,84 @@ fn kernel_args(name: &str, dir: &Path, dash: &str) -> Vec<String> {
     ];
     args.extend(cpu);
     args
+}
+
+/// The ata kernel's 4 MiB image: sector n starts with n (32-bit little-endian), then
+/// (n * 7 + i) & 0xFF.
+fn disk_image(dir: &Path, name: &str) -> PathBuf {
+    let mut bytes = Vec::with_capacity(4 << 20);
+    for n in 0..8192u32 {
+        bytes.extend_from_slice(&n.to_le_bytes());
+        bytes.extend((4..512u32).map(|i| (n * 7 + i) as u8));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, &bytes).unwrap();
+    path
+}
+
+/// Sector 100 as the ata kernel's write run leaves it: words (0xC3 << 8) | (i & 0xFF).
+fn written_sector() -> Vec<u8> {
+    (0..256u16)
+        .flat_map(|i| (0xC300 | (i & 0xFF)).to_le_bytes())
+        .collect()
+}
+
+#[test]
+fn disk_writes_reach_the_image_only_with_write() {
+    if !tools_present(&["gcc", "ld"]) {
+        return;
+    }
+    let Some((_, elf)) = build("disk-writes").into_iter().find(|(n, _)| *n == "ata") else {
+        panic!("the ata kernel was built");
+    };
+    let dir = elf.parent().unwrap();
+    let sector = |img: &Path| std::fs::read(img).unwrap()[100 * 512..101 * 512].to_vec();
+    let run_with = |img: &Path, extra: &[&str]| {
+        let mut args = vec!["--hda".to_string(), img.display().to_string()];
+        args.extend(["--append".to_string(), "write".to_string()]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let out = amber(&elf, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("wrote sector 100, status 50"));
+    };
+    let original = disk_image(dir, "untouched.img");
+    let before = std::fs::read(&original).unwrap();
+    run_with(&original, &[]);
+    assert_eq!(
+        std::fs::read(&original).unwrap(),
+        before,
+        "without --write the image is unchanged"
+    );
+
+    let kept = dir.join("kept.overlay");
+    let _ = std::fs::remove_file(&kept);
+    run_with(&original, &["--overlay", &kept.display().to_string()]);
+    assert_eq!(
+        std::fs::read(&original).unwrap(),
+        before,
+        "an overlay run leaves it too"
+    );
+    assert!(kept.exists(), "the overlay file is written at exit");
+
+    let written = disk_image(dir, "written.img");
+    run_with(&written, &["--write"]);
+    let after = std::fs::read(&written).unwrap();
+    assert_eq!(
+        sector(&written),
+        written_sector(),
+        "--write puts the guest's sector in the image"
+    );
+    assert_eq!(
+        after[..100 * 512],
+        before[..100 * 512],
+        "and nothing else changes"
+    );
+    assert_eq!(after[101 * 512..], before[101 * 512..]);
 }
 
 #[test]

@@ -120,6 +120,17 @@ impl PciFunction {
         f
     }
 
+    /// The PIIX3 IDE controller as QEMU presents it: 8086:7010, class 010180 (IDE, both
+    /// channels in compatibility mode at the legacy ports, bus-master capable), function 1 of
+    /// the PIIX3 device.
+    pub fn piix3_ide() -> Self {
+        let mut f = Self::new(INTEL, 0x7010, 0x01_01_80, 0x00, 0x00);
+        f.set_qemu_subsystem();
+        f.set_config(0x04, &[0x01]); // command: I/O space
+        f.set_config(0x07, &[0x02]); // status: DEVSEL medium
+        f
+    }
+
     fn set_qemu_subsystem(&mut self) {
         self.set_config(SUBSYSTEM_VENDOR_ID, &QEMU_SUBSYSTEM.0.to_le_bytes());
         self.set_config(SUBSYSTEM_ID, &QEMU_SUBSYSTEM.1.to_le_bytes());

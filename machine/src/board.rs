@@ -1,13 +1,16 @@
 //! The board as the CPU's `Bus`: the memory map, the port bus and the devices on it, the
 //! interrupt lines into the PIC pair, and the virtual clock that stamps every access.
 
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use amber_cpu::bus::ones;
 use amber_cpu::{Bus, BusAction, GuestRam, PhysPage};
 use amber_devices::a20::A20Gate;
+use amber_devices::ata::{AtaChannel, CONTROL_OFFSET};
 use amber_devices::debug_exit::DebugExit;
 use amber_devices::debugcon::DebugCon;
+use amber_devices::disk::{Disk, WriteMode};
 use amber_devices::ferr::FerrLatch;
 use amber_devices::fw_cfg::FwCfg;
 use amber_devices::ioapic::{self, IoApic};
@@ -54,6 +57,8 @@ pub struct Board {
     pub pci: PciBus,
     pub lapic: LocalApic,
     pub ioapic: IoApic,
+    /// The PIIX3 IDE channels at 0x1F0 (IRQ 14) and 0x170 (IRQ 15).
+    pub ide: [AtaChannel; 2],
     /// Next event of each device in `TIMED`.
     deadlines: [Option<Nanos>; TIMED.len()],
     /// A reset asked for through the PIIX3 reset control register (0xCF9).
@@ -93,12 +98,47 @@ impl Board {
             pci: PciBus::new(),
             lapic: LocalApic::new(0),
             ioapic: IoApic::new(lines.clone()),
+            ide: [
+                AtaChannel::new(lines.line(14)),
+                AtaChannel::new(lines.line(15)),
+            ],
             lines,
             deadlines: [None; TIMED.len()],
             reset_requested: false,
         };
         board.claim_ports()?;
+        board.attach_disks(&config.disks, &config.disk_writes)?;
+        board
+            .pci
+            .add_device(1, 1, amber_devices::pci::PciFunction::piix3_ide());
         Ok(board)
+    }
+
+    /// Opens the hard disk images: `--hda` on the primary channel's device 0 and so on. A
+    /// kept overlay names one file, so it needs exactly one image.
+    fn attach_disks(
+        &mut self,
+        disks: &[Option<PathBuf>; 4],
+        mode: &WriteMode,
+    ) -> Result<(), String> {
+        if matches!(mode, WriteMode::Keep(_)) && disks.iter().flatten().count() != 1 {
+            return Err("--overlay needs exactly one disk image".into());
+        }
+        for (i, path) in disks.iter().enumerate() {
+            if let Some(p) = path {
+                let disk = Disk::open(p, mode.clone()).map_err(|e| e.to_string())?;
+                self.ide[i / 2].attach(i % 2, disk, &format!("AMBER-HD{i}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what the guest left in the disks' caches to the host (at exit).
+    pub fn flush_disks(&mut self) -> Result<(), String> {
+        for ch in &mut self.ide {
+            ch.flush().map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 
     fn claim_ports(&mut self) -> Result<(), String> {
@@ -114,7 +154,12 @@ impl Board {
         p.claim_all(DeviceId::DebugExit, amber_devices::debug_exit::PORTS)?;
         p.claim_all(DeviceId::Ferr, amber_devices::ferr::PORTS)?;
         p.claim_all(DeviceId::FwCfg, amber_devices::fw_cfg::PORTS)?;
-        p.claim_all(DeviceId::Pci, amber_devices::pci::PORTS)
+        p.claim_all(DeviceId::Pci, amber_devices::pci::PORTS)?;
+        for (id, base) in [(DeviceId::Ide0, 0x1F0), (DeviceId::Ide1, 0x170)] {
+            p.claim(id, base, 8)?;
+            p.claim(id, base + CONTROL_OFFSET, 1)?;
+        }
+        Ok(())
     }
 
     /// Whether the guest asked for a reset (port 0x92 bit 0, or 0xCF9); clears the request.
@@ -136,6 +181,7 @@ impl Board {
         self.ferr.reset();
         self.lapic.reset();
         self.ioapic.reset();
+        self.ide.iter_mut().for_each(AtaChannel::reset);
         self.deadlines = [None; TIMED.len()];
     }
 
@@ -155,6 +201,8 @@ impl Board {
             DeviceId::Ferr => &mut self.ferr,
             DeviceId::FwCfg => &mut self.fw_cfg,
             DeviceId::Pci => &mut self.pci,
+            DeviceId::Ide0 => &mut self.ide[0],
+            DeviceId::Ide1 => &mut self.ide[1],
             DeviceId::Lapic => return None,
         })
     }

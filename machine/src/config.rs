@@ -6,6 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use amber_cpu::CpuModel;
+use amber_devices::disk::WriteMode;
 use amber_devices::rtc::RtcStart;
 use amber_devices::uart::{NullBackend, SerialBackend, WriterBackend};
 
@@ -60,6 +61,11 @@ pub struct MachineConfig {
     pub rtc_start: RtcStart,
     /// Nominal duration of one guest instruction on the virtual clock.
     pub ns_per_insn: u64,
+    /// Hard disk images on the IDE channels: primary master, primary slave, secondary
+    /// master, secondary slave (`--hda` to `--hdd`).
+    pub disks: [Option<PathBuf>; 4],
+    /// Where the guest's writes to those images go.
+    pub disk_writes: WriteMode,
 }
 
 /// 2000-01-01 00:00:00 UTC: the RTC's start in deterministic runs.
@@ -74,6 +80,8 @@ impl Default for MachineConfig {
             debugcon: Sink::Stdout,
             rtc_start: RtcStart::Fixed(FIXED_EPOCH),
             ns_per_insn: 4,
+            disks: Default::default(),
+            disk_writes: WriteMode::Discard,
         }
     }
 }

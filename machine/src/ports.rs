@@ -21,6 +21,9 @@ pub enum DeviceId {
     Pci,
     /// The local APIC is memory-mapped; it appears here only as a timed device.
     Lapic,
+    /// The primary and secondary IDE channels.
+    Ide0,
+    Ide1,
 }
 
 pub struct PortMap {

@@ -94,6 +94,8 @@ pub struct AtaChannel {
     pos: usize,
     /// Next sector of a multi-sector transfer, sectors still to move, and the DRQ block size.
     next_lba: u64,
+    /// The transfer addresses in LBA48.
+    ext: bool,
     remaining: u64,
     block: u64,
     /// The last storage error, kept for the board to log.
@@ -117,6 +119,7 @@ impl AtaChannel {
             buffer: Vec::new(),
             pos: 0,
             next_lba: 0,
+            ext: false,
             remaining: 0,
             block: 1,
             last_error: None,
@@ -158,7 +161,7 @@ impl AtaChannel {
 
     /// The signature and status after a reset or EXECUTE DEVICE DIAGNOSTIC (ATA-6 9.12):
     /// count and LBA low 1, LBA mid and high 0, error 1 (device 0 passed).
-    fn reset(&mut self) {
+    pub fn reset(&mut self) {
         self.count = Fifo2 { cur: 1, prev: 0 };
         self.lba = [
             Fifo2 { cur: 1, prev: 0 },
@@ -255,17 +258,15 @@ impl AtaChannel {
     }
 
     /// Starts a PIO transfer of `count` sectors from `lba` in DRQ blocks of `block` sectors.
+    /// A range that runs past the end moves the sectors before it, then ends with IDNF and
+    /// the first missing sector's address, as a drive finds the sector missing only when it
+    /// gets there.
     fn start(&mut self, ext: bool, block: u64, out: bool) {
         let Some(lba) = self.address(ext) else {
             return self.abort(error::IDNF);
         };
         let count = self.sector_count(ext);
-        let Some(sectors) = self.drive().map(|d| d.disk.sectors()) else {
-            return self.abort(error::ABRT);
-        };
-        if lba.checked_add(count).is_none_or(|end| end > sectors) {
-            return self.abort(error::IDNF);
-        }
+        self.ext = ext;
         self.next_lba = lba;
         self.remaining = count;
         self.block = block.max(1);
@@ -278,10 +279,24 @@ impl AtaChannel {
         }
     }
 
+    /// Sectors of the current block that exist, or None (after ending the command with
+    /// IDNF) if the block starts past the end of the disk.
+    fn block_sectors(&mut self) -> Option<u64> {
+        let sectors = self.drive().map_or(0, |d| d.disk.sectors());
+        if self.next_lba >= sectors {
+            self.report_address(self.next_lba, self.ext);
+            self.abort(error::IDNF);
+            return None;
+        }
+        Some(self.block.min(self.remaining).min(sectors - self.next_lba))
+    }
+
     /// Reads the next DRQ block into the buffer and raises INTRQ; the transfer ends with
     /// the last block read by the host.
     fn load_block(&mut self) {
-        let n = self.block.min(self.remaining);
+        let Some(n) = self.block_sectors() else {
+            return;
+        };
         self.buffer.clear();
         let mut sector = [0u8; SECTOR];
         for i in 0..n {
@@ -291,7 +306,7 @@ impl AtaChannel {
             };
             if let Err(e) = d.disk.read_sector(lba, &mut sector) {
                 self.last_error = Some(e.to_string());
-                self.report_address(lba, false);
+                self.report_address(lba, self.ext);
                 return self.abort(error::UNC);
             }
             self.buffer.extend_from_slice(&sector);
@@ -306,7 +321,10 @@ impl AtaChannel {
 
     /// Opens the buffer for the next block from the host (no INTRQ before the first block).
     fn prepare_out(&mut self) {
-        let n = self.block.min(self.remaining) as usize;
+        let Some(n) = self.block_sectors() else {
+            return;
+        };
+        let n = n as usize;
         self.buffer.clear();
         self.buffer.resize(n * SECTOR, 0);
         self.pos = 0;
@@ -327,7 +345,7 @@ impl AtaChannel {
             };
             if let Err(e) = d.disk.write_sector(lba, &sector) {
                 self.last_error = Some(e.to_string());
-                self.report_address(lba, false);
+                self.report_address(lba, self.ext);
                 return self.abort(error::UNC);
             }
         }
@@ -377,9 +395,10 @@ impl AtaChannel {
         }
     }
 
-    /// The command register (ATA-6 ch. 8): an absent device ignores commands.
+    /// The command register (ATA-6 ch. 8): an absent device ignores commands, and so does
+    /// one with BSY or DRQ set (the host may not write the register then, 7.4).
     fn command(&mut self, cmd: u8) {
-        if self.drive().is_none() {
+        if self.drive().is_none() || self.status & (status::BSY | status::DRQ) != 0 {
             return;
         }
         self.set_irq(false);

@@ -211,7 +211,17 @@ fn multiple_mode_moves_blocks_of_several_sectors() {
 #[test]
 fn errors_set_err_and_the_error_register() {
     let (mut ch, lines) = channel("err.img", 64);
+    // Sector 63 exists and is transferred; the missing 64 ends the command.
     lba28(&mut ch, 63, 2, 0x20);
+    assert_eq!(rd(&mut ch, BASE + 7), 0x58);
+    assert_eq!(read_block(&mut ch)[0], 63);
+    assert_eq!(rd(&mut ch, BASE + 1), error::IDNF);
+    assert_eq!(
+        rd(&mut ch, BASE + 3),
+        64,
+        "the address of the missing sector"
+    );
+    lba28(&mut ch, 64, 1, 0x20);
     assert_eq!(
         rd(&mut ch, BASE + 7),
         0x41,
