@@ -27,7 +27,7 @@ pub enum Command {
     /// Run the built-in demo guest (the default).
     Demo(DemoArgs),
     /// Boot a machine.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 #[derive(clap::Args, Default)]

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Demo(DemoArgs::default())) {
         Command::Demo(args) => demo(args),
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("amber: {e}");
