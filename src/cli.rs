@@ -46,9 +46,10 @@ pub struct RunArgs {
     /// arrives).
     #[arg(long)]
     pub headless: bool,
-    /// Multiboot kernel (ELF, or a.out-kludge image) to boot directly.
+    /// Multiboot kernel (ELF, or a.out-kludge image) to boot directly. Without it the
+    /// built-in BIOS boots the first hard disk.
     #[arg(long, value_name = "FILE")]
-    pub kernel: PathBuf,
+    pub kernel: Option<PathBuf>,
     /// Kernel command line.
     #[arg(long, value_name = "STR", default_value = "")]
     pub append: String,

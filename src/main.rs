@@ -89,25 +89,16 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config)?;
-    let kernel = read(&args.kernel)?;
-    let mut modules = Vec::new();
-    for spec in args
-        .initrd
+    let any_disk = [&args.hda, &args.hdb, &args.hdc, &args.hdd]
         .iter()
-        .flat_map(|s| s.split(','))
-        .filter(|s| !s.is_empty())
-    {
-        // QEMU's syntax: "file arguments", the arguments becoming the module's command line.
-        let path = spec.split(' ').next().unwrap_or(spec);
-        modules.push(Module {
-            data: read(path.as_ref())?,
-            cmdline: spec.to_string(),
-        });
+        .any(|d| d.is_some());
+    match &args.kernel {
+        Some(kernel) => boot_kernel(&mut m, &args, kernel)?,
+        None if any_disk => m.boot_bios()?,
+        None => {
+            return Err("nothing to boot: give --kernel FILE or a disk image (--hda FILE)".into())
+        }
     }
-    // Like QEMU and GRUB, the command line starts with the kernel's own name.
-    let cmdline = format!("{} {}", args.kernel.display(), args.append);
-    m.boot_multiboot(&kernel, &cmdline, &modules)
-        .map_err(|e| format!("{}: {e}", args.kernel.display()))?;
     if args.serial == Sink::Stdout {
         m.attach_serial_input(stdin_reader());
     }
@@ -148,6 +139,29 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
             ExitCode::from(code::RESET)
         }
     })
+}
+
+/// Loads a Multiboot kernel and its modules, with the command line.
+fn boot_kernel(m: &mut Machine, args: &RunArgs, path: &std::path::Path) -> Result<(), String> {
+    let kernel = read(path)?;
+    let mut modules = Vec::new();
+    for spec in args
+        .initrd
+        .iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.is_empty())
+    {
+        // QEMU's syntax: "file arguments", the arguments becoming the module's command line.
+        let file = spec.split(' ').next().unwrap_or(spec);
+        modules.push(Module {
+            data: read(file.as_ref())?,
+            cmdline: spec.to_string(),
+        });
+    }
+    // Like QEMU and GRUB, the command line starts with the kernel's own name.
+    let cmdline = format!("{} {}", path.display(), args.append);
+    m.boot_multiboot(&kernel, &cmdline, &modules)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Reads stdin on a thread of its own, so typing reaches the guest's COM1 while it runs.

@@ -301,6 +301,75 @@ fn disk_writes_reach_the_image_only_with_write() {
     assert_eq!(after[101 * 512..], before[101 * 512..]);
 }
 
+/// `testsuites/guests/bootsector.S` assembled into a 512-byte boot sector at the front of the
+/// ata kernel's disk image.
+fn boot_disk(dir: &Path) -> PathBuf {
+    let (obj, bin) = (dir.join("bootsector.o"), dir.join("bootsector.bin"));
+    check(
+        Command::new("as")
+            .args(["--32", "-o"])
+            .arg(&obj)
+            .arg(guests_dir().join("bootsector.S")),
+    );
+    check(
+        Command::new("ld")
+            .args([
+                "-m",
+                "elf_i386",
+                "-Ttext",
+                "0x7c00",
+                "--oformat",
+                "binary",
+                "-e",
+                "_start",
+                "-o",
+            ])
+            .arg(&bin)
+            .arg(&obj),
+    );
+    let img = disk_image(dir, "boot.img");
+    let mut bytes = std::fs::read(&img).unwrap();
+    let sector = std::fs::read(&bin).unwrap();
+    assert_eq!(sector.len(), 512, "the boot sector is one sector");
+    bytes[..512].copy_from_slice(&sector);
+    std::fs::write(&img, bytes).unwrap();
+    img
+}
+
+/// amber's built-in BIOS boots the disk and answers the boot sector's questions (INT 12h,
+/// 13h, 14h, 15h) as SeaBIOS under QEMU does.
+#[test]
+fn the_builtin_bios_boots_a_disk_like_seabios() {
+    if !tools_present(&["as", "ld", "qemu-system-i386"]) {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests/bios");
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = boot_disk(&dir);
+    let ours = run(Command::new(env!("CARGO_BIN_EXE_amber"))
+        .args(["run", "--headless", "--timeout", "60s", "--hda"])
+        .arg(&img));
+    let drive = format!(
+        "file={},format=raw,if=ide,index=0,snapshot=on",
+        img.display()
+    );
+    let theirs = run(Command::new("qemu-system-i386")
+        .args(QEMU_ARGS)
+        .args(["-cpu", "pentium2", "-drive", &drive]));
+    let (a, q) = (
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&theirs.stdout),
+    );
+    assert!(q.contains("dl=0080"), "SeaBIOS booted the disk:\n{q}");
+    assert_eq!(
+        a,
+        q,
+        "amber's BIOS and SeaBIOS\n{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    assert_eq!(ours.status.code(), theirs.status.code());
+}
+
 #[test]
 fn guest_kernels_match_qemu() {
     if !tools_present(&["gcc", "ld", "qemu-system-i386"]) {

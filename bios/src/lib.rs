@@ -1,7 +1,71 @@
 //! amber-bios: built-in firmware and boot protocols (DESIGN.md "Firmware and booting").
 //!
-//! Today it holds the built-in demo guest that `amber` runs with no arguments. The ROM with
-//! its interrupt services and the boot protocols (Multiboot, Linux, El Torito) arrive with
-//! issues #3 and #6.
+//! - `demo`: the built-in demo guest that `amber` runs with no arguments.
+//! - The built-in BIOS: a 64 KiB ROM (`rom.rs`) whose interrupt vectors point at stubs that
+//!   trap into Rust services (`services/`). POST, the services and the boot all reach the
+//!   hardware through ports and memory (`Platform`), as real firmware does, so the devices
+//!   have no firmware-only interface: INT 13h drives the IDE controller with ATA commands,
+//!   INT 14h and the serial console program the UART.
 
 pub mod demo;
+mod platform;
+pub mod rom;
+mod services;
+
+pub use platform::{linear, Platform, Regs};
+pub use rom::{Rom, Service, TRAP_PORT};
+pub use services::disk::HardDisk;
+
+use amber_cpu::CpuState;
+
+/// The built-in BIOS: its ROM and what POST found.
+pub struct Bios {
+    rom: Rom,
+    /// The hard disks POST found, as INT 13h numbers them from 80h.
+    disks: Vec<HardDisk>,
+    /// A character INT 16h AH=01 has seen on the serial console but not yet taken.
+    key_ahead: Option<u8>,
+}
+
+impl Default for Bios {
+    fn default() -> Self {
+        Bios::new()
+    }
+}
+
+impl Bios {
+    pub fn new() -> Bios {
+        Bios {
+            rom: Rom::build(),
+            disks: Vec::new(),
+            key_ahead: None,
+        }
+    }
+
+    /// The ROM image, for the board to map at F0000 and below 4 GiB.
+    pub fn rom_image(&self) -> &[u8] {
+        &self.rom.image
+    }
+
+    /// The hard disks POST found.
+    pub fn disks(&self) -> &[HardDisk] {
+        &self.disks
+    }
+
+    /// Runs the service whose stub trapped, the CPU stopped right after the trap. Returns
+    /// false if the trap did not come from a stub (a guest writing to the port itself).
+    pub fn trap(&mut self, cpu: &mut CpuState, p: &mut dyn Platform) -> bool {
+        let cs = cpu.seg[amber_cpu::Seg::Cs as usize].selector;
+        let ip = cpu.eip as u16;
+        let service = match (cs, self.rom.service_at(ip)) {
+            (rom::SEGMENT, Some(s)) => s,
+            _ => return false,
+        };
+        let mut r = Regs(cpu);
+        match service {
+            Service::Post => services::post::run(self, &mut r, p),
+            Service::Int(v) => services::dispatch(self, v, &mut r, p),
+        }
+        true
+    }
+}

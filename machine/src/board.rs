@@ -63,6 +63,8 @@ pub struct Board {
     deadlines: [Option<Nanos>; TIMED.len()],
     /// A reset asked for through the PIIX3 reset control register (0xCF9).
     reset_requested: bool,
+    /// A built-in BIOS stub wrote its trap port.
+    bios_trap: bool,
 }
 
 impl Board {
@@ -105,6 +107,7 @@ impl Board {
             lines,
             deadlines: [None; TIMED.len()],
             reset_requested: false,
+            bios_trap: false,
         };
         board.claim_ports()?;
         board.attach_disks(&config.disks, &config.disk_writes)?;
@@ -131,6 +134,17 @@ impl Board {
             }
         }
         Ok(())
+    }
+
+    /// Gives the built-in BIOS its trap port (not claimed with external firmware).
+    pub fn claim_bios_trap(&mut self) -> Result<(), String> {
+        self.ports
+            .claim(DeviceId::BiosTrap, u16::from(amber_bios::TRAP_PORT), 1)
+    }
+
+    /// Whether a BIOS stub trapped since the last call.
+    pub fn take_bios_trap(&mut self) -> bool {
+        std::mem::take(&mut self.bios_trap)
     }
 
     /// Writes what the guest left in the disks' caches to the host (at exit).
@@ -188,7 +202,7 @@ impl Board {
     /// The device answering at a port, as a `PortIo`.
     fn device(&mut self, id: DeviceId) -> Option<&mut dyn PortIo> {
         Some(match id {
-            DeviceId::None => return None,
+            DeviceId::None | DeviceId::BiosTrap => return None,
             DeviceId::Pic => &mut self.pic,
             DeviceId::Pit => &mut self.pit,
             DeviceId::Rtc => &mut self.rtc,
@@ -243,6 +257,10 @@ impl Board {
     fn wants_stop(&mut self, id: DeviceId) -> bool {
         match id {
             DeviceId::DebugExit => self.debug_exit.exit_code().is_some(),
+            DeviceId::BiosTrap => {
+                self.bios_trap = true;
+                true
+            }
             DeviceId::A20 => true,
             DeviceId::Pci => {
                 self.reset_requested |= self.pci.take_reset_request();

@@ -5,6 +5,7 @@
 mod board;
 mod clock;
 pub mod config;
+mod firmware;
 pub mod memory_map;
 pub mod multiboot;
 mod ports;
@@ -53,6 +54,8 @@ pub struct Machine {
     pub board: Board,
     /// Bytes typed on COM1 (from stdin or a test harness), if anything feeds it.
     serial_input: Option<Receiver<Vec<u8>>>,
+    /// The built-in BIOS, when the machine boots through it.
+    bios: Option<amber_bios::Bios>,
 }
 
 /// How long an idle guest waits for serial input before its clock skips ahead.
@@ -75,6 +78,7 @@ impl Machine {
             cpu,
             board,
             serial_input: None,
+            bios: None,
         })
     }
 
@@ -117,6 +121,36 @@ impl Machine {
             }
             Err(RecvTimeoutError::Disconnected) => self.serial_input = None,
             Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+
+    /// Powers on through the built-in BIOS: its ROM at F0000 (and below 4 GiB), the CPU at
+    /// the reset vector; POST then boots the first hard disk.
+    pub fn boot_bios(&mut self) -> Result<(), String> {
+        let bios = amber_bios::Bios::new();
+        self.board
+            .ram
+            .write_slice(self.board.map.rom_offset() as usize, bios.rom_image());
+        self.board.claim_bios_trap()?;
+        self.bios = Some(bios);
+        self.cpu.reset();
+        self.cpu.flush_code();
+        Ok(())
+    }
+
+    /// Runs the BIOS service whose stub trapped. The service may have written memory that
+    /// holds code (a boot sector), so decoded blocks are dropped.
+    fn bios_trap(&mut self) {
+        let Some(bios) = self.bios.as_mut() else {
+            return;
+        };
+        let icount = self.cpu.state.icount;
+        let mut platform = firmware::FirmwarePlatform {
+            board: &mut self.board,
+            icount,
+        };
+        if bios.trap(&mut self.cpu.state, &mut platform) {
+            self.cpu.flush_code();
         }
     }
 
@@ -186,6 +220,9 @@ impl Machine {
     fn board_request(&mut self) -> Option<Outcome> {
         if let Some(code) = self.board.debug_exit.exit_code() {
             return Some(Outcome::GuestExit(code));
+        }
+        if self.board.take_bios_trap() {
+            self.bios_trap();
         }
         if self.board.take_reset_request() {
             return Some(Outcome::Reset);

@@ -24,6 +24,8 @@ pub enum DeviceId {
     /// The primary and secondary IDE channels.
     Ide0,
     Ide1,
+    /// The built-in BIOS's trap port.
+    BiosTrap,
 }
 
 pub struct PortMap {

@@ -1,0 +1,100 @@
+//! The power-on self test, as far as a virtual PC needs one: the interrupt vector table, the
+//! BIOS data area and the extended BIOS data area, the interrupt controllers, the timer, the
+//! serial port, the hard disks, the tick count from the RTC; then the stub boots (INT 19h).
+
+use super::{bda, clock, disk};
+use crate::platform::{Platform, Regs, IF};
+use crate::rom::SEGMENT;
+use crate::Bios;
+use amber_cpu::state::reg::ESP;
+use amber_cpu::Seg;
+
+/// Base memory below the 1 KiB extended BIOS data area at 9FC00.
+const BASE_MEMORY_KB: u16 = 639;
+const EBDA_SEGMENT: u16 = 0x9FC0;
+
+pub fn run(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
+    // The vector table: every vector to the dummy IRET, then the services; the pointer
+    // vectors (1Dh video parameters, 1Eh diskette parameters, 1Fh graphics font, 41h/46h
+    // hard disk parameters) and the user vectors 60h-67h stay zero.
+    let dummy = (u32::from(SEGMENT) << 16) | u32::from(bios.rom.dummy_iret());
+    for v in 0..256u32 {
+        let zero = matches!(v, 0x1D..=0x1F | 0x41 | 0x46 | 0x60..=0x67 | 0x78..);
+        p.write_u32(4 * v, if zero { 0 } else { dummy });
+    }
+    for &(v, off) in &bios.rom.vectors {
+        p.write_u32(
+            4 * u32::from(v),
+            (u32::from(SEGMENT) << 16) | u32::from(off),
+        );
+    }
+    p.mem_write(bda::BASE, &[0u8; 0x100]);
+    p.write_u16(bda::COM_PORTS, 0x3F8);
+    p.write_u16(bda::COM_PORTS + 2, 0x2F8);
+    // Equipment: an x87, 80x25 colour video, two serial ports.
+    p.write_u16(bda::EQUIPMENT, 0x0002 | 0x0020 | (2 << 9));
+    p.write_u16(bda::MEMORY_KB, BASE_MEMORY_KB);
+    p.write_u16(bda::EBDA_SEGMENT, EBDA_SEGMENT);
+    p.mem_write(u32::from(EBDA_SEGMENT) << 4, &[0u8; 0x400]);
+    p.write_u8(u32::from(EBDA_SEGMENT) << 4, 1);
+    p.write_u16(bda::KBD_HEAD, 0x1E);
+    p.write_u16(bda::KBD_TAIL, 0x1E);
+    p.write_u16(bda::KBD_START, 0x1E);
+    p.write_u16(bda::KBD_END, 0x3E);
+    p.write_u8(bda::VIDEO_MODE, 3);
+    p.write_u16(bda::COLUMNS, 80);
+    p.write_u16(bda::PAGE_SIZE, 0x1000);
+    p.write_u16(bda::CURSOR_SHAPE, 0x0607);
+    p.write_u16(bda::CRTC_BASE, 0x3D4);
+    p.write_u8(bda::ROWS, 24);
+
+    init_pic(p);
+    // PIT channel 0: mode 3, divisor 65536 (18.2 Hz).
+    p.outb(0x43, 0x36);
+    p.outb(0x40, 0);
+    p.outb(0x40, 0);
+    // COM1: 9600 baud (divisor 12), 8N1, FIFO on, DTR and RTS.
+    for (reg, v) in [
+        (3, 0x80),
+        (0, 12),
+        (1, 0),
+        (3, 0x03),
+        (2, 0x07),
+        (4, 0x03),
+        (1, 0),
+    ] {
+        p.outb(0x3F8 + reg, v);
+    }
+
+    bios.disks = disk::probe(p);
+    p.write_u8(bda::DISK_COUNT, bios.disks.len() as u8);
+    let ticks = clock::ticks_now(p);
+    p.write_u32(bda::TICKS, ticks);
+
+    // The boot runs on a stack below the boot sector, with interrupts on.
+    r.set_seg(Seg::Ss, 0);
+    r.set(ESP, 0x7C00);
+    for s in [Seg::Ds, Seg::Es] {
+        r.set_seg(s, 0);
+    }
+    r.set_live_flag(IF, true);
+}
+
+/// The 8259A pair as the PC/AT BIOS leaves it: vectors 08h and 70h, cascade on IRQ 2, the
+/// timer, keyboard and cascade unmasked.
+fn init_pic(p: &mut dyn Platform) {
+    for (port, v) in [
+        (0x20, 0x11),
+        (0xA0, 0x11),
+        (0x21, 0x08),
+        (0xA1, 0x70),
+        (0x21, 0x04),
+        (0xA1, 0x02),
+        (0x21, 0x01),
+        (0xA1, 0x01),
+        (0x21, 0xF8),
+        (0xA1, 0xFF),
+    ] {
+        p.outb(port, v);
+    }
+}
