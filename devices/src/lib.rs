@@ -10,6 +10,8 @@ pub mod ata;
 pub mod debug_exit;
 pub mod debugcon;
 pub mod disk;
+pub mod dma;
+pub mod fdc;
 pub mod ferr;
 pub mod fw_cfg;
 pub mod ioapic;
