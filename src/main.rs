@@ -141,9 +141,25 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     })
 }
 
-/// Loads a Multiboot kernel and its modules, with the command line.
+/// Loads a Linux bzImage (its initrd files concatenated, as Linux accepts several cpio
+/// archives in one) or a Multiboot kernel and its modules, with the command line.
 fn boot_kernel(m: &mut Machine, args: &RunArgs, path: &std::path::Path) -> Result<(), String> {
     let kernel = read(path)?;
+    if amber_machine::linux::is_linux(&kernel) {
+        let mut initrd = Vec::new();
+        for file in args
+            .initrd
+            .iter()
+            .flat_map(|s| s.split(','))
+            .filter(|s| !s.is_empty())
+        {
+            initrd.extend(read(file.as_ref())?);
+        }
+        let initrd = (!initrd.is_empty()).then_some(initrd.as_slice());
+        return m
+            .boot_linux(&kernel, &args.append, initrd)
+            .map_err(|e| format!("{}: {e}", path.display()));
+    }
     let mut modules = Vec::new();
     for spec in args
         .initrd

@@ -40,7 +40,7 @@ pub fn ltr(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     }
     // The descriptor becomes busy (type bit 1), in the GDT and in the cache.
     let at = cpu.state.gdtr.base.wrapping_add(err as u32 + 5);
-    cpu.write_lin(bus, at, 1, (d.access() | 2) as u32)?;
+    cpu.write_sys(bus, at, 1, (d.access() | 2) as u32)?;
     let mut cache = d.cache(sel);
     cache.access |= 2;
     cpu.state.tr = cache;

@@ -177,6 +177,34 @@ impl Cpu {
         self.read_slow(bus, lin, size)
     }
 
+    /// A system access (the GDT, LDT, IDT and TSS): checked as a supervisor access whatever
+    /// the CPL, as the processor's implicit accesses are (SDM Vol. 3 4.6.1).
+    pub(crate) fn read_sys(&mut self, bus: &mut dyn Bus, lin: u32, size: u8) -> Result<u32, Fault> {
+        self.as_supervisor(|cpu| cpu.read_lin(bus, lin, size))
+    }
+
+    /// The write form of `read_sys` (accessed and busy bits, a TSS being saved).
+    pub(crate) fn write_sys(
+        &mut self,
+        bus: &mut dyn Bus,
+        lin: u32,
+        size: u8,
+        value: u32,
+    ) -> Result<(), Fault> {
+        self.as_supervisor(|cpu| cpu.write_lin(bus, lin, size, value))
+    }
+
+    fn as_supervisor<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let cpl = self.state.cpl;
+        if cpl != 3 {
+            return f(self);
+        }
+        self.set_cpl(0);
+        let r = f(self);
+        self.set_cpl(cpl);
+        r
+    }
+
     /// Writes at a linear address.
     #[inline(always)]
     pub fn write_lin(

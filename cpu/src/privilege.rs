@@ -45,8 +45,8 @@ impl Cpu {
         if at + size + 1 > tr.limit {
             return Err(err);
         }
-        let esp = self.read_lin(bus, tr.base.wrapping_add(at), size as u8)?;
-        let ss = self.read_lin(bus, tr.base.wrapping_add(at + size), 2)? as u16;
+        let esp = self.read_sys(bus, tr.base.wrapping_add(at), size as u8)?;
+        let ss = self.read_sys(bus, tr.base.wrapping_add(at + size), 2)? as u16;
         Ok((ss, esp))
     }
 
@@ -305,12 +305,12 @@ impl Cpu {
         if !self.tss32() || tr.limit < 0x67 {
             return Err(Fault::GeneralProtection(0));
         }
-        let map = self.read_lin(bus, tr.base.wrapping_add(0x66), 2)?;
+        let map = self.read_sys(bus, tr.base.wrapping_add(0x66), 2)?;
         let at = map + port as u32 / 8;
         if at + 1 > tr.limit {
             return Err(Fault::GeneralProtection(0));
         }
-        let bits = self.read_lin(bus, tr.base.wrapping_add(at), 2)?;
+        let bits = self.read_sys(bus, tr.base.wrapping_add(at), 2)?;
         let mask = ((1u32 << size) - 1) << (port % 8);
         if bits & mask != 0 {
             return Err(Fault::GeneralProtection(0));

@@ -89,8 +89,8 @@ impl Cpu {
             return Err(Fault::GeneralProtection(selector & !3));
         }
         let at = table.0.wrapping_add(index);
-        let lo = self.read_lin(bus, at, 4)? as u64;
-        let hi = self.read_lin(bus, at.wrapping_add(4), 4)? as u64;
+        let lo = self.read_sys(bus, at, 4)? as u64;
+        let hi = self.read_sys(bus, at.wrapping_add(4), 4)? as u64;
         Ok(Descriptor {
             raw: lo | (hi << 32),
         })
@@ -112,7 +112,7 @@ impl Cpu {
             self.state.gdtr.base
         };
         let at = base.wrapping_add((selector & !7) as u32 + 5);
-        self.write_lin(bus, at, 1, (d.access() | 1) as u32)
+        self.write_sys(bus, at, 1, (d.access() | 1) as u32)
     }
 
     /// MOV/POP/LxS to a data segment register or SS in protected mode (SDM Vol. 3 5.10.4).
@@ -231,8 +231,8 @@ impl Cpu {
             return Err(Fault::GeneralProtection(idt_err));
         }
         let at = self.state.idtr.base.wrapping_add(entry);
-        let lo = self.read_lin(bus, at, 4)? as u64;
-        let hi = self.read_lin(bus, at.wrapping_add(4), 4)? as u64;
+        let lo = self.read_sys(bus, at, 4)? as u64;
+        let hi = self.read_sys(bus, at.wrapping_add(4), 4)? as u64;
         let gate = Descriptor {
             raw: lo | (hi << 32),
         };
@@ -327,7 +327,7 @@ impl Cpu {
     pub(crate) fn iret_pm(&mut self, bus: &mut dyn Bus, size: u8, next: u32) -> Result<(), Fault> {
         if self.state.eflags & fl::NT != 0 {
             // A nested task returns along the TSS back link (SDM Vol. 3 7.3).
-            let link = self.read_lin(bus, self.state.tr.base, 2)? as u16;
+            let link = self.read_sys(bus, self.state.tr.base, 2)? as u16;
             return self.task_switch(bus, link, TaskSource::Return, next, None);
         }
 

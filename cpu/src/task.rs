@@ -40,9 +40,9 @@ impl Cpu {
             .gdtr
             .base
             .wrapping_add((selector & !7) as u32 + 5);
-        let access = self.read_lin(bus, at, 1)? as u8;
+        let access = self.read_sys(bus, at, 1)? as u8;
         let new = if busy { access | BUSY } else { access & !BUSY };
-        self.write_lin(bus, at, 1, new as u32)
+        self.write_sys(bus, at, 1, new as u32)
     }
 
     /// Switches to the task whose TSS `selector` names; `ret` is the EIP saved for the old
@@ -89,8 +89,8 @@ impl Cpu {
         } else {
             (TSS16_IP, TSS16_REGS, TSS16_SEGS, 2)
         };
-        self.write_lin(bus, old.base.wrapping_add(eip_at), width, ret)?;
-        self.write_lin(
+        self.write_sys(bus, old.base.wrapping_add(eip_at), width, ret)?;
+        self.write_sys(
             bus,
             old.base.wrapping_add(eip_at + width as u32),
             width,
@@ -98,7 +98,7 @@ impl Cpu {
         )?;
         for r in 0..8 {
             let v = self.state.r32(r);
-            self.write_lin(
+            self.write_sys(
                 bus,
                 old.base.wrapping_add(regs_at + r as u32 * width as u32),
                 width,
@@ -107,7 +107,7 @@ impl Cpu {
         }
         for (i, s) in SEGS.iter().enumerate() {
             let sel = self.state.seg[*s as usize].selector as u32;
-            self.write_lin(
+            self.write_sys(
                 bus,
                 old.base.wrapping_add(segs_at + i as u32 * width as u32),
                 2,
@@ -118,7 +118,7 @@ impl Cpu {
             self.set_busy(bus, old.selector, false)?;
         }
         if matches!(source, TaskSource::Call | TaskSource::Interrupt) {
-            self.write_lin(bus, new.base, 2, old.selector as u32)?;
+            self.write_sys(bus, new.base, 2, old.selector as u32)?;
         }
         if source != TaskSource::Return {
             self.set_busy(bus, selector, true)?;
@@ -132,17 +132,17 @@ impl Cpu {
         };
         let b = new.base;
         if big && self.paging() {
-            let cr3 = self.read_lin(bus, b.wrapping_add(0x1C), 4)?;
+            let cr3 = self.read_sys(bus, b.wrapping_add(0x1C), 4)?;
             if cr3 != self.state.cr3 {
                 self.state.cr3 = cr3;
                 self.flush_tlb_non_global();
             }
         }
-        let eip = self.read_lin(bus, b.wrapping_add(eip_at), width)?;
-        let mut new_flags = self.read_lin(bus, b.wrapping_add(eip_at + width as u32), width)?;
+        let eip = self.read_sys(bus, b.wrapping_add(eip_at), width)?;
+        let mut new_flags = self.read_sys(bus, b.wrapping_add(eip_at + width as u32), width)?;
         let mut regs = [0u32; 8];
         for (r, v) in regs.iter_mut().enumerate() {
-            *v = self.read_lin(
+            *v = self.read_sys(
                 bus,
                 b.wrapping_add(regs_at + r as u32 * width as u32),
                 width,
@@ -150,9 +150,9 @@ impl Cpu {
         }
         let mut sels = [0u16; 6];
         for (i, v) in sels.iter_mut().enumerate() {
-            *v = self.read_lin(bus, b.wrapping_add(segs_at + i as u32 * width as u32), 2)? as u16;
+            *v = self.read_sys(bus, b.wrapping_add(segs_at + i as u32 * width as u32), 2)? as u16;
         }
-        let ldt = self.read_lin(bus, b.wrapping_add(ldt_at), 2)? as u16;
+        let ldt = self.read_sys(bus, b.wrapping_add(ldt_at), 2)? as u16;
 
         let mut tr = new;
         tr.access |= BUSY as u16;

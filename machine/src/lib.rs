@@ -6,6 +6,7 @@ mod board;
 mod clock;
 pub mod config;
 mod firmware;
+pub mod linux;
 pub mod memory_map;
 pub mod multiboot;
 mod ports;
@@ -152,6 +153,16 @@ impl Machine {
         if bios.trap(&mut self.cpu.state, &mut platform) {
             self.cpu.flush_code();
         }
+    }
+
+    /// Boots a Linux bzImage by the 32-bit boot protocol.
+    pub fn boot_linux(
+        &mut self,
+        image: &[u8],
+        cmdline: &str,
+        initrd: Option<&[u8]>,
+    ) -> Result<(), linux::LinuxError> {
+        linux::boot(&mut self.cpu, &self.board.map, image, cmdline, initrd)
     }
 
     /// Boots a Multiboot kernel with its command line and modules.

@@ -506,6 +506,13 @@ pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
             system::esc
         };
     }
+    // Before BMI1 and LZCNT, F3 0F BC/BD are BSF/BSR with an ignored REP prefix; software
+    // such as Linux's __ffs uses the TZCNT encoding on purpose because of it.
+    match m {
+        M::Tzcnt if !cpu.model.supports(CpuidFeature::BMI1) => return data::bsf,
+        M::Lzcnt if !cpu.model.supports(CpuidFeature::LZCNT) => return data::bsr,
+        _ => {}
+    }
     if cpu.quirks.has_ud
         && !instr
             .cpuid_features()
