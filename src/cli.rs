@@ -6,7 +6,7 @@ use std::time::Duration;
 use amber_cpu::CpuModel;
 use amber_devices::disk::WriteMode;
 use amber_devices::rtc::RtcStart;
-use amber_machine::config::FIXED_EPOCH;
+use amber_machine::config::{DEFAULT_BOOT_ORDER, FIXED_EPOCH};
 use amber_machine::Sink;
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -89,12 +89,23 @@ pub struct RunArgs {
     /// Hard disk image on the secondary IDE channel, device 1.
     #[arg(long, value_name = "FILE")]
     pub hdd: Option<PathBuf>,
+    /// Floppy image in drive A: (raw, a PC diskette size: 360K to 2.88M).
+    #[arg(long, value_name = "FILE")]
+    pub fda: Option<PathBuf>,
+    /// Floppy image in drive B:.
+    #[arg(long, value_name = "FILE")]
+    pub fdb: Option<PathBuf>,
+    /// Boot order, QEMU's letters: a floppy, c hard disk, d CD-ROM (not yet: skipped).
+    /// Devices not named are tried after them. Checked when the machine is built, so a bad
+    /// order gets amber's one-line error.
+    #[arg(long, value_name = "ORDER", default_value = DEFAULT_BOOT_ORDER)]
+    pub boot: String,
     /// Let the guest write to the images themselves. Without it the originals are never
     /// changed: writes go to an overlay dropped at exit.
     #[arg(long, conflicts_with = "overlay")]
     pub write: bool,
     /// Keep the guest's writes in this overlay file instead (created if missing, reused by
-    /// the next run; one disk image only).
+    /// the next run; one disk or floppy image only).
     #[arg(long, value_name = "FILE")]
     pub overlay: Option<PathBuf>,
 }

@@ -85,18 +85,26 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
             args.hdc.clone(),
             args.hdd.clone(),
         ],
+        floppies: [args.fda.clone(), args.fdb.clone()],
         disk_writes: args.disk_writes(),
+        boot_order: amber_machine::config::parse_boot_order(&args.boot)
+            .map_err(|e| format!("--boot {e}"))?,
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config)?;
-    let any_disk = [&args.hda, &args.hdb, &args.hdc, &args.hdd]
-        .iter()
-        .any(|d| d.is_some());
+    let any_disk = [
+        &args.hda, &args.hdb, &args.hdc, &args.hdd, &args.fda, &args.fdb,
+    ]
+    .iter()
+    .any(|d| d.is_some());
     match &args.kernel {
         Some(kernel) => boot_kernel(&mut m, &args, kernel)?,
         None if any_disk => m.boot_bios()?,
         None => {
-            return Err("nothing to boot: give --kernel FILE or a disk image (--hda FILE)".into())
+            return Err(
+                "nothing to boot: give --kernel FILE or a disk image (--hda FILE, --fda FILE)"
+                    .into(),
+            )
         }
     }
     if args.serial == Sink::Stdout {

@@ -500,3 +500,160 @@ fn serial_input_reaches_the_guest() {
     assert_eq!(line, "echo: interrupt brought 'Z'\n");
     assert_eq!(child.wait().unwrap().code(), Some(1));
 }
+
+/// A boot sector of `testsuites/guests/` assembled with `as` and linked at 0x7C00.
+fn boot_sector(dir: &Path, name: &str) -> Vec<u8> {
+    let (obj, bin) = (
+        dir.join(format!("{name}.o")),
+        dir.join(format!("{name}.bin")),
+    );
+    check(
+        Command::new("as")
+            .args(["--32", "-o"])
+            .arg(&obj)
+            .arg(guests_dir().join(format!("{name}.S"))),
+    );
+    check(
+        Command::new("ld")
+            .args(["-m", "elf_i386", "-Ttext", "0x7c00", "--oformat", "binary"])
+            .args(["-e", "_start", "-o"])
+            .arg(&bin)
+            .arg(&obj),
+    );
+    let sector = std::fs::read(&bin).unwrap();
+    assert_eq!(sector.len(), 512, "{name} is one sector");
+    sector
+}
+
+/// A 1.44 MB floppy image: `floppy_boot.S` in sector 0, and sector n (n > 0) starting with
+/// n (32-bit little-endian), then (n * 7 + i) & 0xFF, like the hard disk images.
+fn boot_floppy(dir: &Path) -> PathBuf {
+    let mut bytes = Vec::with_capacity(2880 * 512);
+    for n in 0..2880u32 {
+        bytes.extend_from_slice(&n.to_le_bytes());
+        bytes.extend((4..512u32).map(|i| (n * 7 + i) as u8));
+    }
+    bytes[..512].copy_from_slice(&boot_sector(dir, "floppy_boot"));
+    let path = dir.join("floppy.img");
+    std::fs::write(&path, &bytes).unwrap();
+    path
+}
+
+fn amber_bios(args: &[&str], images: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_amber"));
+    cmd.args(["run", "--headless", "--timeout", "60s"])
+        .args(args);
+    for (opt, img) in images {
+        cmd.arg(opt).arg(img);
+    }
+    run(&mut cmd)
+}
+
+/// amber's built-in BIOS boots a 1.44 MB floppy (the default order "cad" with no hard
+/// disk) and answers its INT 13h calls (reads across a head and a cylinder boundary, a
+/// write read back, AH=08h, 15h, 04h, 01h, 00h, the 64 KiB DMA boundary) and INT 1Eh/11h
+/// as SeaBIOS under QEMU does.
+#[test]
+fn the_builtin_bios_boots_a_floppy_like_seabios() {
+    if !tools_present(&["as", "ld", "qemu-system-i386"]) {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests/floppy");
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = boot_floppy(&dir);
+    let ours = amber_bios(&[], &[("--fda", &img)]);
+    let drive = format!(
+        "file={},format=raw,if=floppy,index=0,snapshot=on",
+        img.display()
+    );
+    let theirs = run(Command::new("qemu-system-i386")
+        .args(QEMU_ARGS)
+        .args(["-cpu", "pentium2", "-drive", &drive, "-boot", "a"]));
+    let (a, q) = (
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&theirs.stdout),
+    );
+    assert!(q.contains("dl=0000"), "SeaBIOS booted the floppy:\n{q}");
+    assert!(q.contains("n=0013"), "a read crossed to side 1:\n{q}");
+    assert_eq!(
+        a,
+        q,
+        "amber's BIOS and SeaBIOS\n{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    assert_eq!(ours.status.code(), theirs.status.code());
+    let unchanged = std::fs::read(&img).unwrap();
+    assert_eq!(
+        unchanged[94 * 512..95 * 512],
+        (0..512u32)
+            .map(|i| if i < 4 {
+                [94, 0, 0, 0][i as usize]
+            } else {
+                (94 * 7 + i) as u8
+            })
+            .collect::<Vec<_>>()[..],
+        "the guest's write went to the overlay, not the image"
+    );
+}
+
+/// The boot order: `--boot c` (and the default "cad") boot the hard disk when a floppy is
+/// in drive A: too; `--boot a` boots the floppy.
+#[test]
+fn the_boot_order_picks_the_device() {
+    if !tools_present(&["as", "ld"]) {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests/boot-order");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (floppy, disk) = (boot_floppy(&dir), boot_disk(&dir));
+    let both = [("--fda", floppy.as_path()), ("--hda", disk.as_path())];
+    for (order, dl) in [
+        (&["--boot", "c"][..], "dl=0080"),
+        (&[][..], "dl=0080"),
+        (&["--boot", "a"][..], "dl=0000"),
+        (&["--boot", "dac"][..], "dl=0000"),
+    ] {
+        let out = amber_bios(order, &both);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with(dl),
+            "{order:?} boots {dl}:\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{order:?}");
+    }
+}
+
+/// A `--fda` image that is no diskette size, a bad `--boot` and an `--overlay` with two
+/// images are refused with one line and status 2.
+#[test]
+fn bad_floppy_options_give_one_line_and_status_2() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests/bad-floppy");
+    std::fs::create_dir_all(&dir).unwrap();
+    let odd = dir.join("odd.img");
+    std::fs::write(&odd, vec![0u8; 1000 * 1024]).unwrap();
+    let floppy = dir.join("blank.img");
+    std::fs::write(&floppy, vec![0u8; 1440 * 1024]).unwrap();
+    let overlay = dir.join("two.overlay");
+    let overlay = overlay.to_str().unwrap();
+    for (args, images, says) in [
+        (&[][..], &[("--fda", odd.as_path())][..], "odd.img"),
+        (&[][..], &[("--fdb", odd.as_path())][..], "not a floppy"),
+        (
+            &["--boot", "x"][..],
+            &[("--fda", floppy.as_path())][..],
+            "boot",
+        ),
+        (
+            &["--overlay", overlay][..],
+            &[("--fda", floppy.as_path()), ("--hda", floppy.as_path())][..],
+            "exactly one",
+        ),
+    ] {
+        let out = amber_bios(args, images);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {images:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    }
+}

@@ -5,7 +5,8 @@
 //!   trap into Rust services (`services/`). POST, the services and the boot all reach the
 //!   hardware through ports and memory (`Platform`), as real firmware does, so the devices
 //!   have no firmware-only interface: INT 13h drives the IDE controller with ATA commands,
-//!   INT 14h and the serial console program the UART.
+//!   INT 14h and the serial console program the UART; floppies go through the 82077
+//!   controller and DMA channel 2.
 
 pub mod demo;
 mod platform;
@@ -23,6 +24,8 @@ pub struct Bios {
     rom: Rom,
     /// The hard disks POST found, as INT 13h numbers them from 80h.
     disks: Vec<HardDisk>,
+    /// The floppy drives A: and B: as the CMOS describes them.
+    floppies: [Option<services::floppy::DriveType>; 2],
     /// A character INT 16h AH=01 has seen on the serial console but not yet taken.
     key_ahead: Option<u8>,
 }
@@ -35,9 +38,14 @@ impl Default for Bios {
 
 impl Bios {
     pub fn new() -> Bios {
+        let mut rom = Rom::build();
+        let table = usize::from(services::floppy::PARAMETER_TABLE_OFFSET);
+        rom.image[table..table + services::floppy::PARAMETER_TABLE.len()]
+            .copy_from_slice(&services::floppy::PARAMETER_TABLE);
         Bios {
-            rom: Rom::build(),
+            rom,
             disks: Vec::new(),
+            floppies: [None; 2],
             key_ahead: None,
         }
     }
@@ -67,5 +75,23 @@ impl Bios {
             Service::Int(v) => services::dispatch(self, v, &mut r, p),
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The diskette parameter table sits at F000:EFC7, in bytes no stub uses.
+    #[test]
+    fn diskette_parameter_table_in_the_rom() {
+        let bare = Rom::build();
+        let at = usize::from(services::floppy::PARAMETER_TABLE_OFFSET);
+        assert!(bare.image[at..at + 11].iter().all(|&b| b == 0xFF));
+        let bios = Bios::new();
+        assert_eq!(
+            bios.rom_image()[at..at + 11],
+            services::floppy::PARAMETER_TABLE
+        );
     }
 }

@@ -11,6 +11,8 @@ use amber_devices::ata::{AtaChannel, CONTROL_OFFSET};
 use amber_devices::debug_exit::DebugExit;
 use amber_devices::debugcon::DebugCon;
 use amber_devices::disk::{Disk, WriteMode};
+use amber_devices::dma::{Dma8237, DmaMemory};
+use amber_devices::fdc::Fdc82077;
 use amber_devices::ferr::FerrLatch;
 use amber_devices::fw_cfg::FwCfg;
 use amber_devices::ioapic::{self, IoApic};
@@ -24,7 +26,7 @@ use amber_devices::uart::Uart16550;
 use amber_devices::{IrqLines, Nanos, PortIo, Timed};
 
 use crate::clock::Clock;
-use crate::config::MachineConfig;
+use crate::config::{floppy_cmos_type, BootDevice, MachineConfig};
 use crate::memory_map::MemoryMap;
 use crate::ports::{DeviceId, PortMap};
 
@@ -59,6 +61,10 @@ pub struct Board {
     pub ioapic: IoApic,
     /// The PIIX3 IDE channels at 0x1F0 (IRQ 14) and 0x170 (IRQ 15).
     pub ide: [AtaChannel; 2],
+    /// The 8237 DMA pair with its page registers.
+    pub dma: Dma8237,
+    /// The floppy disk controller at 0x3F0 (IRQ 6, DMA channel 2).
+    pub fdc: Fdc82077,
     /// Next event of each device in `TIMED`.
     deadlines: [Option<Nanos>; TIMED.len()],
     /// A reset asked for through the PIIX3 reset control register (0xCF9).
@@ -104,13 +110,28 @@ impl Board {
                 AtaChannel::new(lines.line(14)),
                 AtaChannel::new(lines.line(15)),
             ],
+            dma: Dma8237::new(),
+            fdc: Fdc82077::new(lines.line(6)),
             lines,
             deadlines: [None; TIMED.len()],
             reset_requested: false,
             bios_trap: false,
         };
         board.claim_ports()?;
+        if matches!(config.disk_writes, WriteMode::Keep(_))
+            && config
+                .disks
+                .iter()
+                .chain(&config.floppies)
+                .flatten()
+                .count()
+                != 1
+        {
+            return Err("--overlay needs exactly one disk image".into());
+        }
         board.attach_disks(&config.disks, &config.disk_writes)?;
+        board.attach_floppies(&config.floppies, &config.disk_writes)?;
+        board.set_boot_order(&config.boot_order);
         board
             .pci
             .add_device(1, 1, amber_devices::pci::PciFunction::piix3_ide());
@@ -124,9 +145,6 @@ impl Board {
         disks: &[Option<PathBuf>; 4],
         mode: &WriteMode,
     ) -> Result<(), String> {
-        if matches!(mode, WriteMode::Keep(_)) && disks.iter().flatten().count() != 1 {
-            return Err("--overlay needs exactly one disk image".into());
-        }
         for (i, path) in disks.iter().enumerate() {
             if let Some(p) = path {
                 let disk = Disk::open(p, mode.clone()).map_err(|e| e.to_string())?;
@@ -134,6 +152,43 @@ impl Board {
             }
         }
         Ok(())
+    }
+
+    /// Inserts the floppy images into drives A: and B: and describes the drives in CMOS as
+    /// QEMU's PC board does: register 0x10 holds drive A's type in the high nibble and B's
+    /// in the low one; the equipment byte 0x14 has bit 0 (diskettes present) and bits 7-6
+    /// (drives - 1), besides bit 1 (the x87).
+    fn attach_floppies(
+        &mut self,
+        floppies: &[Option<PathBuf>; 2],
+        mode: &WriteMode,
+    ) -> Result<(), String> {
+        let mut types = [0u8; 2];
+        for (i, path) in floppies.iter().enumerate() {
+            let Some(p) = path else { continue };
+            let disk = Disk::open(p, mode.clone()).map_err(|e| e.to_string())?;
+            types[i] = floppy_cmos_type(disk.len()).ok_or_else(|| {
+                format!(
+                    "{}: {} bytes is not a floppy image size (160K, 180K, 320K, 360K, 720K, \
+                     1.2M, 1.44M, 1.68M or 2.88M)",
+                    p.display(),
+                    disk.len()
+                )
+            })?;
+            self.fdc.insert(i, disk, false).map_err(|e| e.to_string())?;
+        }
+        self.rtc.set_nvram(0x10, types[0] << 4 | types[1]);
+        self.rtc.set_nvram(0x14, equipment_byte(types));
+        Ok(())
+    }
+
+    /// Stores the boot order where QEMU's PC board puts it for SeaBIOS: the first device in
+    /// CMOS 0x3D bits 3-0, the second in bits 7-4, the third in 0x38 bits 7-4; 0x38 bit 0
+    /// clear asks for the boot signature check on floppies too.
+    fn set_boot_order(&mut self, order: &[BootDevice]) {
+        let code = |i: usize| order.get(i).map_or(0, |d| d.cmos_code());
+        self.rtc.set_nvram(0x3D, code(1) << 4 | code(0));
+        self.rtc.set_nvram(0x38, code(2) << 4);
     }
 
     /// Gives the built-in BIOS its trap port (not claimed with external firmware).
@@ -152,7 +207,7 @@ impl Board {
         for ch in &mut self.ide {
             ch.flush().map_err(|e| e.to_string())?;
         }
-        Ok(())
+        self.fdc.flush().map_err(|e| e.to_string())
     }
 
     fn claim_ports(&mut self) -> Result<(), String> {
@@ -173,6 +228,8 @@ impl Board {
             p.claim(id, base, 8)?;
             p.claim(id, base + CONTROL_OFFSET, 1)?;
         }
+        p.claim_all(DeviceId::Dma, amber_devices::dma::PORTS)?;
+        p.claim_all(DeviceId::Fdc, amber_devices::fdc::PORTS)?;
         Ok(())
     }
 
@@ -196,6 +253,8 @@ impl Board {
         self.lapic.reset();
         self.ioapic.reset();
         self.ide.iter_mut().for_each(AtaChannel::reset);
+        self.dma.reset();
+        self.fdc.reset();
         self.deadlines = [None; TIMED.len()];
     }
 
@@ -217,6 +276,8 @@ impl Board {
             DeviceId::Pci => &mut self.pci,
             DeviceId::Ide0 => &mut self.ide[0],
             DeviceId::Ide1 => &mut self.ide[1],
+            DeviceId::Dma => &mut self.dma,
+            DeviceId::Fdc => &mut self.fdc,
             DeviceId::Lapic => return None,
         })
     }
@@ -318,6 +379,13 @@ impl Bus for Board {
         if let Some(d) = self.device(id) {
             d.write(now, port, size, value);
         }
+        if id == DeviceId::Fdc {
+            let mut mem = RamDma {
+                ram: &self.ram,
+                map: &self.map,
+            };
+            self.fdc.service_dma(&mut self.dma, &mut mem);
+        }
         self.refresh_deadline(id, now);
         if self.wants_stop(id) {
             BusAction::Stop
@@ -347,5 +415,125 @@ impl Bus for Board {
         } else {
             self.pic.acknowledge()
         }
+    }
+}
+
+/// The CMOS equipment byte (0x14) for floppy drive types `types` (0 = none): bit 1 the x87,
+/// bit 0 diskette drives present, bits 7-6 their count - 1 (QEMU `pc_cmos_init_floppy`).
+pub fn equipment_byte(types: [u8; 2]) -> u8 {
+    let drives = types.iter().filter(|&&t| t != 0).count() as u8;
+    let floppy = match drives {
+        0 => 0,
+        n => 0x01 | (n - 1) << 6,
+    };
+    0x02 | floppy
+}
+
+/// Physical memory as the ISA DMA controllers reach it: RAM only, bounds-checked. Reads of
+/// anything else give 0xFF; writes to anything else are dropped.
+struct RamDma<'a> {
+    ram: &'a GuestRam,
+    map: &'a MemoryMap,
+}
+
+impl RamDma<'_> {
+    /// Runs `f` on each piece of `[addr, addr + len)` in writable RAM, with its backing
+    /// offset and its range in the buffer.
+    fn each_ram_piece(
+        &self,
+        addr: u32,
+        len: usize,
+        mut f: impl FnMut(usize, std::ops::Range<usize>),
+    ) {
+        let mut done = 0;
+        while done < len {
+            let Some(a) = addr.checked_add(done as u32) else {
+                break;
+            };
+            let n = ((0x1000 - (a & 0xFFF)) as usize).min(len - done);
+            if let PhysPage::Ram {
+                offset,
+                writable: true,
+            } = self.map.page(a)
+            {
+                if a < self.map.ram_size() {
+                    f((offset + (a & 0xFFF)) as usize, done..done + n);
+                }
+            }
+            done += n;
+        }
+    }
+}
+
+impl DmaMemory for RamDma<'_> {
+    fn read(&self, addr: u32, buf: &mut [u8]) {
+        buf.fill(0xFF);
+        self.each_ram_piece(addr, buf.len(), |off, range| {
+            self.ram.read_slice(off, &mut buf[range]);
+        });
+    }
+
+    fn write(&mut self, addr: u32, data: &[u8]) {
+        self.each_ram_piece(addr, data.len(), |off, range| {
+            self.ram.write_slice(off, &data[range]);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equipment_byte_counts_the_floppy_drives() {
+        assert_eq!(equipment_byte([0, 0]), 0x02);
+        assert_eq!(equipment_byte([4, 0]), 0x03);
+        assert_eq!(equipment_byte([4, 3]), 0x43);
+    }
+
+    /// The controller decodes 0x3F0-0x3F5 and 0x3F7; 0x3F6 stays the IDE control port.
+    #[test]
+    fn the_floppy_controller_shares_its_block_with_ide() {
+        let map = MemoryMap::new(0x20_0000);
+        let ram = Rc::new(GuestRam::new(map.backing_size()));
+        let config = MachineConfig {
+            serial: crate::config::Sink::None,
+            debugcon: crate::config::Sink::None,
+            ..MachineConfig::default()
+        };
+        let board = Board::new(config, ram, map).unwrap();
+        for port in (0x3F0..=0x3F5).chain([0x3F7]) {
+            assert_eq!(board.ports.owner(port), DeviceId::Fdc, "{port:#x}");
+        }
+        assert_eq!(board.ports.owner(0x3F6), DeviceId::Ide0);
+        assert_eq!(board.ports.owner(0x81), DeviceId::Dma, "channel 2's page");
+        assert_eq!(board.rtc.nvram(0x10), 0, "no floppy drives");
+        assert_eq!(board.rtc.nvram(0x14) & 0xC1, 0);
+        assert_eq!(board.rtc.nvram(0x3D), 0x12, "c, then a");
+        assert_eq!(board.rtc.nvram(0x38), 0x30, "then d; signature checked");
+    }
+
+    #[test]
+    fn dma_reaches_ram_only() {
+        let map = MemoryMap::new(0x10_0000);
+        let ram = GuestRam::new(map.backing_size());
+        let mut dma = RamDma {
+            ram: &ram,
+            map: &map,
+        };
+        dma.write(0x0FFE, &[1, 2, 3, 4]);
+        let mut buf = [0u8; 4];
+        dma.read(0x0FFE, &mut buf);
+        assert_eq!(buf, [1, 2, 3, 4], "across a page boundary");
+        dma.write(0xF_0000, &[9]);
+        dma.read(0xF_0000, &mut buf[..1]);
+        assert_eq!(buf[0], 0xFF, "the ROM is neither written nor read");
+        dma.write(0xF_FFFE, &[7, 7, 7, 7]);
+        dma.read(0x10_0000, &mut buf);
+        assert_eq!(buf, [0xFF; 4], "past the end of RAM");
+        dma.read(0xFFFF_FFFE, &mut buf);
+        assert_eq!(buf, [0xFF; 4], "at the top of the address space");
+        dma.read(0xA_0000, &mut buf);
+        assert_eq!(buf, [0xFF; 4], "the VGA window");
     }
 }

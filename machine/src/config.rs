@@ -64,8 +64,81 @@ pub struct MachineConfig {
     /// Hard disk images on the IDE channels: primary master, primary slave, secondary
     /// master, secondary slave (`--hda` to `--hdd`).
     pub disks: [Option<PathBuf>; 4],
-    /// Where the guest's writes to those images go.
+    /// Floppy images in drives A: and B: (`--fda`, `--fdb`).
+    pub floppies: [Option<PathBuf>; 2],
+    /// Where the guest's writes to the hard disk and floppy images go.
     pub disk_writes: WriteMode,
+    /// The order in which the BIOS tries boot devices (`--boot`), first to last.
+    pub boot_order: Vec<BootDevice>,
+}
+
+/// A kind of boot device, as QEMU's `-boot order=` letters name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BootDevice {
+    /// `a` (or `b`): the first floppy drive.
+    Floppy,
+    /// `c`: the first hard disk.
+    HardDisk,
+    /// `d`: the first CD-ROM drive.
+    Cdrom,
+}
+
+impl BootDevice {
+    /// The nibble QEMU's PC board stores for the device in CMOS 0x3D/0x38 and SeaBIOS
+    /// reads back (1 floppy, 2 hard disk, 3 CD-ROM).
+    pub fn cmos_code(self) -> u8 {
+        match self {
+            BootDevice::Floppy => 1,
+            BootDevice::HardDisk => 2,
+            BootDevice::Cdrom => 3,
+        }
+    }
+}
+
+/// QEMU's default boot order, "cad": hard disk, floppy, CD-ROM.
+pub const DEFAULT_BOOT_ORDER: &str = "cad";
+
+/// Parses a boot order of QEMU letters (`a`/`b` floppy, `c` hard disk, `d` CD-ROM), each at
+/// most once and at most three, as QEMU's PC board accepts them.
+pub fn parse_boot_order(s: &str) -> Result<Vec<BootDevice>, String> {
+    let mut order = Vec::new();
+    for c in s.chars() {
+        let device = match c {
+            'a' | 'b' => BootDevice::Floppy,
+            'c' => BootDevice::HardDisk,
+            'd' => BootDevice::Cdrom,
+            _ => {
+                return Err(format!(
+                    "'{s}': boot device '{c}' is not a (floppy), c (hard disk) or d (CD-ROM)"
+                ))
+            }
+        };
+        if order.contains(&device) {
+            return Err(format!("'{s}': boot device '{c}' is given twice"));
+        }
+        order.push(device);
+    }
+    match order.len() {
+        0 => Err("the boot order is empty: give letters like 'cad'".into()),
+        1..=3 => Ok(order),
+        _ => Err(format!("'{s}': at most three boot devices")),
+    }
+}
+
+/// The CMOS drive type (register 0x10, one nibble per drive) of a floppy image of `bytes`
+/// bytes, as the drive that reads that format natively: 1 = 360K 5.25", 2 = 1.2M 5.25",
+/// 3 = 720K 3.5", 4 = 1.44M 3.5" (also 1.68M DMF), 5 = 2.88M 3.5". `None` if the size is
+/// not a PC diskette format.
+pub fn floppy_cmos_type(bytes: u64) -> Option<u8> {
+    Some(match bytes / 1024 {
+        160 | 180 | 320 | 360 => 1,
+        1200 => 2,
+        720 => 3,
+        1440 | 1680 => 4,
+        2880 => 5,
+        _ => return None,
+    })
+    .filter(|_| bytes.is_multiple_of(1024))
 }
 
 /// 2000-01-01 00:00:00 UTC: the RTC's start in deterministic runs.
@@ -81,7 +154,9 @@ impl Default for MachineConfig {
             rtc_start: RtcStart::Fixed(FIXED_EPOCH),
             ns_per_insn: 4,
             disks: Default::default(),
+            floppies: Default::default(),
             disk_writes: WriteMode::Discard,
+            boot_order: parse_boot_order(DEFAULT_BOOT_ORDER).unwrap_or_default(),
         }
     }
 }
@@ -97,5 +172,37 @@ mod tests {
         assert_eq!(Sink::parse("file:/tmp/x"), Ok(Sink::File("/tmp/x".into())));
         assert!(Sink::parse("file:").is_err());
         assert!(Sink::parse("tcp:1234").is_err());
+    }
+
+    #[test]
+    fn floppy_drive_types_follow_the_image_size() {
+        let k = |n: u64| n * 1024;
+        assert_eq!(floppy_cmos_type(k(1440)), Some(4), "1.44M");
+        assert_eq!(floppy_cmos_type(k(720)), Some(3), "720K");
+        assert_eq!(floppy_cmos_type(k(2880)), Some(5), "2.88M");
+        assert_eq!(floppy_cmos_type(k(1200)), Some(2), "1.2M");
+        assert_eq!(floppy_cmos_type(k(360)), Some(1), "360K");
+        assert_eq!(floppy_cmos_type(k(160)), Some(1), "160K in a 360K drive");
+        assert_eq!(floppy_cmos_type(k(1680)), Some(4), "DMF in a 1.44M drive");
+        assert_eq!(floppy_cmos_type(k(1440) + 512), None);
+        assert_eq!(floppy_cmos_type(k(4096)), None);
+        assert_eq!(floppy_cmos_type(0), None);
+    }
+
+    #[test]
+    fn boot_orders_parse_like_qemu() {
+        use BootDevice::*;
+        assert_eq!(parse_boot_order("cad"), Ok(vec![HardDisk, Floppy, Cdrom]));
+        assert_eq!(parse_boot_order("a"), Ok(vec![Floppy]));
+        assert_eq!(parse_boot_order("dc"), Ok(vec![Cdrom, HardDisk]));
+        assert!(parse_boot_order("").is_err());
+        assert!(parse_boot_order("cc").is_err(), "twice");
+        assert!(parse_boot_order("ab").is_err(), "both name the floppy");
+        assert!(parse_boot_order("x").is_err());
+        assert!(parse_boot_order("n").is_err(), "no network boot");
+        assert_eq!(
+            [Floppy, HardDisk, Cdrom].map(BootDevice::cmos_code),
+            [1, 2, 3]
+        );
     }
 }

@@ -24,6 +24,10 @@ pub enum DeviceId {
     /// The primary and secondary IDE channels.
     Ide0,
     Ide1,
+    /// The 8237 DMA controller pair and its page registers.
+    Dma,
+    /// The 82077 floppy disk controller (0x3F0-0x3F5, 0x3F7).
+    Fdc,
     /// The built-in BIOS's trap port.
     BiosTrap,
 }

@@ -1,10 +1,10 @@
 //! Hard disks: found by POST with ATA IDENTIFY, read and written by INT 13h with ATA PIO
 //! commands on the IDE ports (ATA/ATAPI-6), the classic CHS functions with an LBA-assisted
 //! translation and the EDD 3.0 extensions 41h-48h (Phoenix "BIOS Enhanced Disk Drive
-//! Specification"; Ralf Brown's list, INT 13), and INT 19h, which boots the first disk's
-//! master boot record.
+//! Specification"; Ralf Brown's list, INT 13), and INT 19h, which boots from the devices
+//! in the CMOS boot order. Floppy drives (DL below 80h) are `floppy.rs`'s.
 
-use super::bda;
+use super::{bda, floppy};
 use crate::platform::{linear, Platform, Regs};
 use crate::Bios;
 use amber_cpu::state::reg::{EAX, EBX, ECX, EDX, ESI};
@@ -175,10 +175,13 @@ fn disk(bios: &Bios, dl: u8) -> Option<HardDisk> {
         .copied()
 }
 
-/// INT 13h. Floppy drives (DL below 80h) are not there yet: their functions fail.
+/// INT 13h: floppy drives below 80h, hard disks from 80h.
 pub fn int13(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     let dl = r.get(EDX) as u8;
     let ah = r.ah();
+    if dl < 0x80 {
+        return floppy::int13(bios, r, p);
+    }
     let Some(d) = disk(bios, dl) else {
         let result = if ah == 0x15 {
             r.set(EAX, 0);
@@ -289,17 +292,54 @@ fn drive_parameters(r: &mut Regs, p: &mut dyn Platform, d: &HardDisk) -> Result<
     Ok(())
 }
 
-/// INT 19h: loads the first hard disk's sector 0 at 0000:7C00 and, if it ends in 55h AAh,
-/// enters it with DL = 80h; otherwise returns, and the POST stub calls INT 18h.
+/// Boot device codes of the CMOS boot order (QEMU's PC board, read by SeaBIOS too).
+const BOOT_FLOPPY: u8 = 1;
+const BOOT_HARD_DISK: u8 = 2;
+const BOOT_CDROM: u8 = 3;
+
+/// The boot order as QEMU stores it: CMOS 0x3D bits 3-0 first, bits 7-4 second, 0x38 bits
+/// 7-4 third; devices not named follow (floppy, hard disk, CD-ROM), as in SeaBIOS, where
+/// they keep the default priority. Also whether a floppy's boot signature is checked (0x38
+/// bit 0 clear).
+pub fn boot_order(p: &mut dyn Platform) -> (Vec<u8>, bool) {
+    let (first, third) = (floppy::cmos(p, 0x3D), floppy::cmos(p, 0x38));
+    let mut order: Vec<u8> = [first & 0x0F, first >> 4, third >> 4]
+        .into_iter()
+        .filter(|c| (BOOT_FLOPPY..=BOOT_CDROM).contains(c))
+        .collect();
+    for c in BOOT_FLOPPY..=BOOT_CDROM {
+        if !order.contains(&c) {
+            order.push(c);
+        }
+    }
+    order.dedup();
+    (order, third & 1 == 0)
+}
+
+/// INT 19h: tries the boot devices in the CMOS order: a floppy's or the first hard disk's
+/// sector 0 is loaded at 0000:7C00 and, if it ends in 55h AAh, entered with DL = 00h or
+/// 80h. CD-ROMs are skipped (no ATAPI yet). If nothing boots it returns, and the POST stub
+/// calls INT 18h.
 pub fn boot(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
-    let Some(d) = bios.disks.first().copied() else {
-        return;
-    };
-    if transfer(p, &d, 0, 1, 0x7C00, false).is_err() || p.read_u16(0x7DFE) != 0xAA55 {
+    let (order, check_floppy_signature) = boot_order(p);
+    for device in order {
+        let dl = match device {
+            BOOT_FLOPPY if floppy::load_boot_sector(bios, p, 0, check_floppy_signature) => 0x00,
+            BOOT_HARD_DISK if boot_hard_disk(bios, p) => 0x80,
+            _ => continue,
+        };
+        r.set(EDX, dl);
+        r.return_to(p, 0, 0x7C00);
         return;
     }
-    r.set(EDX, 0x0080);
-    r.return_to(p, 0, 0x7C00);
+}
+
+/// Loads the first hard disk's master boot record; whether it carries the signature.
+fn boot_hard_disk(bios: &Bios, p: &mut dyn Platform) -> bool {
+    let Some(d) = bios.disks.first().copied() else {
+        return false;
+    };
+    transfer(p, &d, 0, 1, 0x7C00, false).is_ok() && p.read_u16(0x7DFE) == 0xAA55
 }
 
 #[cfg(test)]

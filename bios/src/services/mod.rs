@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod disk;
+pub mod floppy;
 pub mod post;
 mod serial;
 mod system;
@@ -16,6 +17,7 @@ type Handler = fn(&mut Bios, &mut Regs, &mut dyn Platform);
 /// Interrupt vector -> service.
 const SERVICES: &[(u8, Handler)] = &[
     (0x08, clock::timer_tick),
+    (0x0E, floppy::irq),
     (0x10, video::int10),
     (0x11, system::equipment),
     (0x12, system::memory_size),

@@ -1,8 +1,8 @@
 //! The power-on self test, as far as a virtual PC needs one: the interrupt vector table, the
 //! BIOS data area and the extended BIOS data area, the interrupt controllers, the timer, the
-//! serial port, the hard disks, the tick count from the RTC; then the stub boots (INT 19h).
+//! serial port, the hard disks, the DMA controllers and the floppy drives, the tick count from the RTC; then the stub boots (INT 19h).
 
-use super::{bda, clock, disk};
+use super::{bda, clock, disk, floppy};
 use crate::platform::{Platform, Regs, IF};
 use crate::rom::SEGMENT;
 use crate::Bios;
@@ -68,6 +68,7 @@ pub fn run(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
 
     bios.disks = disk::probe(p);
     p.write_u8(bda::DISK_COUNT, bios.disks.len() as u8);
+    floppy::init(bios, p);
     let ticks = clock::ticks_now(p);
     p.write_u32(bda::TICKS, ticks);
 
@@ -81,7 +82,7 @@ pub fn run(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
 }
 
 /// The 8259A pair as the PC/AT BIOS leaves it: vectors 08h and 70h, cascade on IRQ 2, the
-/// timer, keyboard and cascade unmasked.
+/// timer, keyboard, cascade and diskette (IRQ 6) unmasked.
 fn init_pic(p: &mut dyn Platform) {
     for (port, v) in [
         (0x20, 0x11),
@@ -92,7 +93,7 @@ fn init_pic(p: &mut dyn Platform) {
         (0xA1, 0x02),
         (0x21, 0x01),
         (0xA1, 0x01),
-        (0x21, 0xF8),
+        (0x21, 0xB8),
         (0xA1, 0xFF),
     ] {
         p.outb(port, v);
