@@ -1,0 +1,130 @@
+//! The Linux acceptance run (issue #6, item 5a): Debian 12's i386 kernel with a busybox
+//! initramfs, both built from Debian packages by `testsuites/linux/fetch.sh` (which `.ci/run`
+//! calls), boots headless with `console=ttyS0` to a shell; the test types commands on the
+//! serial line and checks the answers. Without the files it says so and skips, except under
+//! CI=true, where that is a failure.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn linux_dir() -> PathBuf {
+    std::env::var_os("AMBER_LINUX_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/linux"))
+}
+
+/// A guest on the other end of COM1: what it printed so far, and its keyboard.
+struct Console {
+    child: Child,
+    input: ChildStdin,
+    output: Arc<Mutex<String>>,
+}
+
+impl Console {
+    fn start(args: &[&str]) -> Console {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_amber"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("amber starts");
+        let input = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let output = Arc::new(Mutex::new(String::new()));
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Console {
+            child,
+            input,
+            output,
+        }
+    }
+
+    /// Waits until the output after `from` contains `text`; returns where it ends.
+    fn wait_for(&mut self, text: &str, from: usize, limit: Duration) -> usize {
+        let start = Instant::now();
+        loop {
+            {
+                let out = self.output.lock().unwrap();
+                if let Some(at) = out.get(from..).and_then(|s| s.find(text)) {
+                    return from + at + text.len();
+                }
+            }
+            if start.elapsed() > limit {
+                let out = self.output.lock().unwrap().clone();
+                let _ = self.child.kill();
+                panic!("no {text:?} within {limit:?}; the console said:\n{out}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Types a command line and waits for `answer` in what follows.
+    fn ask(&mut self, command: &str, answer: &str) {
+        let from = self.output.lock().unwrap().len();
+        self.input
+            .write_all(format!("{command}\n").as_bytes())
+            .unwrap();
+        self.wait_for(answer, from, Duration::from_secs(60));
+    }
+}
+
+#[test]
+fn debian_kernel_boots_to_a_busybox_shell() {
+    let dir = linux_dir();
+    let (kernel, initrd) = (dir.join("vmlinuz"), dir.join("initramfs.cpio"));
+    if !kernel.exists() || !initrd.exists() {
+        let msg = format!(
+            "linux: {} has no vmlinuz and initramfs.cpio (run testsuites/linux/fetch.sh)",
+            dir.display()
+        );
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{msg} (required under CI)"
+        );
+        eprintln!("{msg}; skipping");
+        return;
+    }
+    let start = Instant::now();
+    let mut console = Console::start(&[
+        "run",
+        "--headless",
+        "--timeout",
+        "600s",
+        "--kernel",
+        kernel.to_str().unwrap(),
+        "--initrd",
+        initrd.to_str().unwrap(),
+        "--append",
+        "console=ttyS0 cryptomgr.notests",
+    ]);
+    let ready = console.wait_for("amber-linux: shell ready", 0, Duration::from_secs(300));
+    console.wait_for("# ", ready, Duration::from_secs(60));
+    eprintln!(
+        "linux: shell prompt after {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    console.ask("uname -sm", "Linux i686");
+    console.ask("uname -r", "-686");
+    console.ask("grep -c ^processor /proc/cpuinfo", "\n1");
+    console.ask("grep -m1 vendor_id /proc/cpuinfo", "GenuineIntel");
+    console.ask("ls /proc", "meminfo");
+    console.ask("echo ==$(expr 6 \\* 7)==", "==42==");
+    console.ask(
+        "awk 'BEGIN { for (i = 1; i <= 100; i++) s += i; print \"sum\", s }'",
+        "sum 5050",
+    );
+    let _ = console.child.kill();
+    let _ = console.child.wait();
+}

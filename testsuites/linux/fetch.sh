@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the Linux acceptance guest from Debian packages (nothing from elsewhere, nothing
+# prebuilt committed): Debian 12's i386 kernel (the linux-image-686 metapackage's current
+# kernel) and an initramfs holding busybox-static:i386 (make_initramfs.py). Output:
+# DIR/vmlinuz and DIR/initramfs.cpio (DIR defaults to target/linux). Run as root: it adds
+# the i386 architecture to dpkg. An `apt-get update` that fails on one index must not stop
+# it (the packages still download).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+dir="${1:-target/linux}"
+mkdir -p "$dir"
+cd "$dir"
+if [ -s vmlinuz ] && [ -s initramfs.cpio ]; then
+    exit 0
+fi
+dpkg --add-architecture i386
+apt-get update >/dev/null 2>&1 || true
+kernel="$(apt-cache depends linux-image-686:i386 | awk '/Depends: linux-image-[0-9]/ {sub(":i386", "", $2); print $2; exit}')"
+if [ -z "$kernel" ]; then
+    echo "fetch.sh: no linux-image-686 kernel package found" >&2
+    exit 1
+fi
+rm -rf pkg && mkdir pkg && cd pkg
+apt-get download "$kernel:i386" busybox-static:i386
+dpkg-deb -x linux-image-*.deb kernel
+dpkg-deb -x busybox-static_*.deb busybox
+cp kernel/boot/vmlinuz-* ../vmlinuz
+python3 "$here/make_initramfs.py" busybox/bin/busybox ../initramfs.cpio
+cd .. && rm -rf pkg
+echo "fetch.sh: $kernel and busybox-static in $(pwd)"
