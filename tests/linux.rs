@@ -76,7 +76,12 @@ impl Console {
         self.input
             .write_all(format!("{command}\n").as_bytes())
             .unwrap();
+        let t = Instant::now();
         self.wait_for(answer, from, Duration::from_secs(60));
+        eprintln!(
+            "linux: {command:?} answered in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
     }
 }
 

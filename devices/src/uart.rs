@@ -18,6 +18,8 @@ use std::io::Write;
 /// Where transmitted bytes go.
 pub trait SerialBackend {
     fn write(&mut self, byte: u8);
+    /// Pushes out what is buffered (a prompt without a newline, when the guest goes idle).
+    fn flush(&mut self) {}
 }
 
 /// Discards everything.
@@ -33,6 +35,10 @@ pub type WriterBackend<W> = LineOutput<W>;
 impl<W: Write> SerialBackend for LineOutput<W> {
     fn write(&mut self, byte: u8) {
         self.put(byte);
+    }
+
+    fn flush(&mut self) {
+        LineOutput::flush(self);
     }
 }
 
@@ -327,6 +333,11 @@ impl Uart16550 {
             self.update_irq();
         }
         self.rbr
+    }
+
+    /// Pushes out what the output has buffered.
+    pub fn flush_output(&mut self) {
+        self.backend.flush();
     }
 
     fn write_thr(&mut self, now: Nanos, byte: u8) {

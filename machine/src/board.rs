@@ -202,6 +202,14 @@ impl Board {
         std::mem::take(&mut self.bios_trap)
     }
 
+    /// Pushes out the serial ports' and the debug console's buffered output (when the guest
+    /// idles or a slice ends, so a prompt without a newline shows at once).
+    pub fn flush_output(&mut self) {
+        self.com1.flush_output();
+        self.com2.flush_output();
+        self.debugcon.flush();
+    }
+
     /// Writes what the guest left in the disks' caches to the host (at exit).
     pub fn flush_disks(&mut self) -> Result<(), String> {
         for ch in &mut self.ide {

@@ -34,12 +34,13 @@ impl Clock {
             .max(1)
     }
 
-    /// Skips idle time so that `now` reaches `deadline`.
-    pub fn skip_to(&mut self, icount: u64, deadline: Nanos) {
+    /// Skips idle time so that `now` reaches `deadline`; returns the instructions' worth of
+    /// time skipped (the time-stamp counter advances by as much).
+    pub fn skip_to(&mut self, icount: u64, deadline: Nanos) -> u64 {
         let now = self.now(icount);
-        if deadline > now {
-            self.skipped += (deadline - now).div_ceil(self.ns_per_insn);
-        }
+        let n = deadline.saturating_sub(now).div_ceil(self.ns_per_insn);
+        self.skipped += n;
+        n
     }
 }
 
@@ -52,8 +53,9 @@ mod tests {
         let mut c = Clock::new(4);
         assert_eq!(c.now(1000), 4000);
         assert_eq!(c.insns_until(1000, 4010), 3);
-        c.skip_to(1000, 10_000);
+        assert_eq!(c.skip_to(1000, 10_000), 1500);
         assert_eq!(c.now(1000), 10_000);
+        assert_eq!(c.skip_to(1000, 9_000), 0, "never backwards");
         assert_eq!(c.insns_until(1000, 9_000), 1);
     }
 }

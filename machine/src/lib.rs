@@ -104,13 +104,13 @@ impl Machine {
         self.serial_input = Some(input);
     }
 
-    /// Moves arrived serial input into COM1; with `wait`, first waits a little for some.
-    fn take_serial_input(&mut self, wait: bool) {
+    /// Moves arrived serial input into COM1, first waiting up to `wait` for some.
+    fn take_serial_input(&mut self, wait: Duration) {
         let Some(rx) = &self.serial_input else { return };
-        let first = if wait {
-            rx.recv_timeout(INPUT_WAIT)
-        } else {
+        let first = if wait.is_zero() {
             rx.try_recv().map_err(|_| RecvTimeoutError::Timeout)
+        } else {
+            rx.recv_timeout(wait)
         };
         match first {
             Ok(bytes) => {
@@ -188,7 +188,7 @@ impl Machine {
             if limits.timeout.is_some_and(|t| start.elapsed() >= t) {
                 return Outcome::Timeout;
             }
-            self.take_serial_input(false);
+            self.take_serial_input(Duration::ZERO);
             let icount = self.cpu.state.icount;
             let budget = self.board.next_deadline().map_or(SLICE, |d| {
                 self.board.clock.insns_until(icount, d).min(SLICE)
@@ -196,7 +196,7 @@ impl Machine {
             let exit = self.cpu.run(&mut self.board, budget);
             self.board.advance(self.now());
             match exit {
-                Exit::Limit => {}
+                Exit::Limit => self.board.flush_output(),
                 Exit::TripleFault(f) => return Outcome::TripleFault(f),
                 Exit::Board => {
                     if let Some(outcome) = self.board_request() {
@@ -207,12 +207,21 @@ impl Machine {
                     if self.cpu.state.eflags & fl::IF == 0 {
                         return Outcome::DeadHalt;
                     }
-                    // Idle: give typed input a moment, then skip to the next device event,
-                    // which may raise an interrupt.
-                    self.take_serial_input(true);
+                    self.board.flush_output();
+                    // Idle: give typed input a moment (no longer than the virtual time to the
+                    // next device event, so a guest sending on the serial line is not held
+                    // up), then skip to that event, which may raise an interrupt.
+                    let now = self.now();
+                    let wait = self.board.next_deadline().map_or(INPUT_WAIT, |d| {
+                        Duration::from_nanos(d.saturating_sub(now)).min(INPUT_WAIT)
+                    });
+                    self.take_serial_input(wait);
                     match self.board.next_deadline() {
                         Some(d) => {
-                            self.board.clock.skip_to(self.cpu.state.icount, d);
+                            // The time-stamp counter counts idle time too, or a guest
+                            // timing itself by it (Linux's clocksource) would stall.
+                            let skipped = self.board.clock.skip_to(self.cpu.state.icount, d);
+                            self.cpu.state.tsc = self.cpu.state.tsc.wrapping_add(skipped);
                             self.board.advance(self.now());
                         }
                         None if self.serial_input.is_none()
