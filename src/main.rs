@@ -146,6 +146,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
             eprintln!("amber: the guest asked for a reset{post}");
             ExitCode::from(code::RESET)
         }
+        Outcome::PowerOff => ExitCode::SUCCESS,
     })
 }
 

@@ -1,8 +1,9 @@
 //! The Linux acceptance run (issue #6, item 5a): Debian 12's i386 kernel with a busybox
 //! initramfs, both built from Debian packages by `testsuites/linux/fetch.sh` (which `.ci/run`
 //! calls), boots headless with `console=ttyS0` to a shell; the test types commands on the
-//! serial line and checks the answers. Without the files it says so and skips, except under
-//! CI=true, where that is a failure.
+//! serial line and checks the answers; `poweroff -f` ends the run with exit status 0 through
+//! ACPI. Without the files it says so and skips, except under CI=true, where that is a
+//! failure.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -130,6 +131,22 @@ fn debian_kernel_boots_to_a_busybox_shell() {
         "awk 'BEGIN { for (i = 1; i <= 100; i++) s += i; print \"sum\", s }'",
         "sum 5050",
     );
-    let _ = console.child.kill();
-    let _ = console.child.wait();
+    // ACPI soft-off (the DSDT's \_S5 written to PM1a_CNT) ends the run with status 0.
+    console.input.write_all(b"poweroff -f\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = console.child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = console.child.kill();
+            panic!("poweroff -f did not end the run");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "poweroff ends the run with status 0"
+    );
 }

@@ -8,6 +8,7 @@
 //!   INT 14h and the serial console program the UART; floppies go through the 82077
 //!   controller and DMA channel 2.
 
+pub mod acpi;
 pub mod demo;
 mod platform;
 pub mod rom;

@@ -6,6 +6,7 @@ pub mod io;
 pub mod irq;
 
 pub mod a20;
+pub mod acpi_pm;
 pub mod ata;
 pub mod debug_exit;
 pub mod debugcon;

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use amber_cpu::bus::ones;
 use amber_cpu::{Bus, BusAction, GuestRam, PhysPage};
 use amber_devices::a20::A20Gate;
+use amber_devices::acpi_pm::AcpiPm;
 use amber_devices::ata::{AtaChannel, CONTROL_OFFSET};
 use amber_devices::debug_exit::DebugExit;
 use amber_devices::debugcon::DebugCon;
@@ -59,6 +60,8 @@ pub struct Board {
     pub pci: PciBus,
     pub lapic: LocalApic,
     pub ioapic: IoApic,
+    /// The ACPI power-management registers (SCI on IRQ 9).
+    pub acpi_pm: AcpiPm,
     /// The PIIX3 IDE channels at 0x1F0 (IRQ 14) and 0x170 (IRQ 15).
     pub ide: [AtaChannel; 2],
     /// The 8237 DMA pair with its page registers.
@@ -106,6 +109,7 @@ impl Board {
             pci: PciBus::new(),
             lapic: LocalApic::new(0),
             ioapic: IoApic::new(lines.clone()),
+            acpi_pm: AcpiPm::new(lines.line(9)),
             ide: [
                 AtaChannel::new(lines.line(14)),
                 AtaChannel::new(lines.line(15)),
@@ -232,6 +236,7 @@ impl Board {
         p.claim_all(DeviceId::Ferr, amber_devices::ferr::PORTS)?;
         p.claim_all(DeviceId::FwCfg, amber_devices::fw_cfg::PORTS)?;
         p.claim_all(DeviceId::Pci, amber_devices::pci::PORTS)?;
+        p.claim_all(DeviceId::AcpiPm, amber_devices::acpi_pm::PORTS)?;
         for (id, base) in [(DeviceId::Ide0, 0x1F0), (DeviceId::Ide1, 0x170)] {
             p.claim(id, base, 8)?;
             p.claim(id, base + CONTROL_OFFSET, 1)?;
@@ -260,6 +265,7 @@ impl Board {
         self.ferr.reset();
         self.lapic.reset();
         self.ioapic.reset();
+        self.acpi_pm.reset();
         self.ide.iter_mut().for_each(AtaChannel::reset);
         self.dma.reset();
         self.fdc.reset();
@@ -284,6 +290,7 @@ impl Board {
             DeviceId::Pci => &mut self.pci,
             DeviceId::Ide0 => &mut self.ide[0],
             DeviceId::Ide1 => &mut self.ide[1],
+            DeviceId::AcpiPm => &mut self.acpi_pm,
             DeviceId::Dma => &mut self.dma,
             DeviceId::Fdc => &mut self.fdc,
             DeviceId::Lapic => return None,
@@ -326,6 +333,7 @@ impl Board {
     fn wants_stop(&mut self, id: DeviceId) -> bool {
         match id {
             DeviceId::DebugExit => self.debug_exit.exit_code().is_some(),
+            DeviceId::AcpiPm => self.acpi_pm.power_off_requested(),
             DeviceId::BiosTrap => {
                 self.bios_trap = true;
                 true

@@ -37,6 +37,8 @@ pub enum Outcome {
     DeadHalt,
     /// The guest asked for a reset (port 92h bit 0 or the PIIX3 reset register at CF9h).
     Reset,
+    /// The guest powered the machine off through ACPI (soft-off, S5).
+    PowerOff,
 }
 
 /// Limits on a run.
@@ -75,12 +77,32 @@ impl Machine {
         let ram = Rc::new(GuestRam::new(map.backing_size()));
         let cpu = Cpu::new(config.cpu, ram.clone());
         let board = Board::new(config, ram, map)?;
-        Ok(Machine {
+        let mut m = Machine {
             cpu,
             board,
             serial_input: None,
             bios: None,
-        })
+        };
+        m.install_acpi();
+        Ok(m)
+    }
+
+    /// Writes the ACPI tables at the top of RAM and their root pointer at the start of the
+    /// BIOS area (F0000), where operating systems search for it.
+    fn install_acpi(&mut self) {
+        let map = self.board.map;
+        let tables = amber_bios::acpi::build(
+            map.ram_size(),
+            amber_bios::acpi::PmConfig {
+                base: amber_devices::acpi_pm::BASE,
+                sci: 9,
+                lapic: amber_devices::lapic::DEFAULT_BASE,
+                ioapic: amber_devices::ioapic::DEFAULT_BASE,
+            },
+        );
+        let ram = &self.board.ram;
+        ram.write_slice(tables.base as usize, &tables.bytes);
+        ram.write_slice(map.rom_offset() as usize, &tables.rsdp);
     }
 
     /// Copies `image` into guest memory at `addr`; false if it does not fit.
@@ -134,6 +156,7 @@ impl Machine {
             .write_slice(self.board.map.rom_offset() as usize, bios.rom_image());
         self.board.claim_bios_trap()?;
         self.bios = Some(bios);
+        self.install_acpi();
         self.cpu.reset();
         self.cpu.flush_code();
         Ok(())
@@ -243,6 +266,9 @@ impl Machine {
         }
         if self.board.take_bios_trap() {
             self.bios_trap();
+        }
+        if self.board.acpi_pm.power_off_requested() {
+            return Some(Outcome::PowerOff);
         }
         if self.board.take_reset_request() {
             return Some(Outcome::Reset);

@@ -125,7 +125,7 @@ pub fn boot(
         } else {
             0x37FF_FFFF
         };
-        let top = u64::from(map.ram_size()).min(u64::from(addr_max) + 1);
+        let top = u64::from(map.acpi_base()).min(u64::from(addr_max) + 1);
         let kernel_end = u64::from(code32) + kernel.len() as u64;
         let addr = top
             .checked_sub(rd.len() as u64)
@@ -138,11 +138,10 @@ pub fn boot(
     }
 
     let regions = map.regions();
-    for (i, (base, len, usable)) in regions.iter().take(E820_MAX).enumerate() {
+    for (i, (base, len, kind)) in regions.iter().take(E820_MAX).enumerate() {
         let at = E820_TABLE + 20 * i;
         zero[at..at + 8].copy_from_slice(&base.to_le_bytes());
         zero[at + 8..at + 16].copy_from_slice(&len.to_le_bytes());
-        let kind: u32 = if *usable { 1 } else { 2 };
         zero[at + 16..at + 20].copy_from_slice(&kind.to_le_bytes());
     }
     zero[E820_ENTRIES] = regions.len().min(E820_MAX) as u8;
@@ -223,8 +222,9 @@ mod tests {
         assert_eq!(u32_at(&zero, CMD_LINE_PTR), CMDLINE_ADDR);
         let rd = u32_at(&zero, RAMDISK_IMAGE);
         assert_eq!(rd % 4096, 0, "the initrd page-aligned");
-        assert!(rd as u64 + 5000 <= 64 << 20, "and inside RAM");
-        assert!(rd as u64 + 5000 > (64 << 20) - 8192, "as high as it can go");
+        let top = u64::from(map.acpi_base());
+        assert!(rd as u64 + 5000 <= top, "below the ACPI tables");
+        assert!(rd as u64 + 5000 > top - 8192, "as high as it can go");
         assert_eq!(u32_at(&zero, RAMDISK_SIZE), 5000);
         assert_eq!(usize::from(zero[E820_ENTRIES]), map.regions().len());
         let s = &cpu.state;

@@ -63,15 +63,22 @@ impl MemoryMap {
         }
     }
 
-    /// The E820-style map a guest is told about: (base, length, usable).
-    pub fn regions(&self) -> Vec<(u64, u64, bool)> {
-        let top = self.ram_size as u64;
+    /// Where the ACPI tables go: the top of RAM.
+    pub fn acpi_base(&self) -> u32 {
+        self.ram_size - amber_bios::acpi::RESERVED
+    }
+
+    /// The E820-style map a guest is told about: (base, length, type), type 1 usable RAM, 2
+    /// reserved, 3 the ACPI tables (ACPI 6.4 15.1).
+    pub fn regions(&self) -> Vec<(u64, u64, u32)> {
+        let acpi = u64::from(self.acpi_base());
         vec![
-            (0, 0x9_FC00, true),
-            (0x9_FC00, 0x400, false),
-            (0xF_0000, 0x1_0000, false),
-            (0x10_0000, top.saturating_sub(0x10_0000), true),
-            (HIGH_ROM as u64, ROM_SIZE as u64, false),
+            (0, 0x9_FC00, 1),
+            (0x9_FC00, 0x400, 2),
+            (0xF_0000, 0x1_0000, 2),
+            (0x10_0000, acpi.saturating_sub(0x10_0000), 1),
+            (acpi, u64::from(amber_bios::acpi::RESERVED), 3),
+            (HIGH_ROM as u64, ROM_SIZE as u64, 2),
         ]
     }
 }

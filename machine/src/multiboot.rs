@@ -200,11 +200,11 @@ pub fn boot(
     }
     let mods_addr = low.place(&ram, &mod_entries)?;
     let mut mmap = Vec::new();
-    for (base, len, usable) in map.regions() {
+    for (base, len, kind) in map.regions() {
         mmap.extend_from_slice(&20u32.to_le_bytes());
         mmap.extend_from_slice(&base.to_le_bytes());
         mmap.extend_from_slice(&len.to_le_bytes());
-        mmap.extend_from_slice(&(if usable { 1u32 } else { 2 }).to_le_bytes());
+        mmap.extend_from_slice(&kind.to_le_bytes());
     }
     let mmap_addr = low.place(&ram, &mmap)?;
 

@@ -30,6 +30,8 @@ pub enum DeviceId {
     Fdc,
     /// The built-in BIOS's trap port.
     BiosTrap,
+    /// The ACPI power-management registers.
+    AcpiPm,
 }
 
 pub struct PortMap {

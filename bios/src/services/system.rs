@@ -35,14 +35,17 @@ fn extended_memory(p: &mut dyn Platform) -> u64 {
     }
 }
 
-/// The memory map: (base, length, type 1 usable or 2 reserved).
+/// The memory map: (base, length, type 1 usable, 2 reserved, 3 the ACPI tables at the top
+/// of RAM).
 fn e820_map(p: &mut dyn Platform) -> Vec<(u64, u64, u32)> {
-    let top = (1 << 20) + extended_memory(p);
+    let acpi_size = u64::from(crate::acpi::RESERVED);
+    let acpi = (1 << 20) + extended_memory(p) - acpi_size;
     vec![
         (0, 0x9_FC00, 1),
         (0x9_FC00, 0x400, 2),
         (0xE_0000, 0x2_0000, 2),
-        (0x10_0000, top - 0x10_0000, 1),
+        (0x10_0000, acpi - 0x10_0000, 1),
+        (acpi, acpi_size, 3),
         (0xFFFC_0000, 0x4_0000, 2),
     ]
 }
