@@ -100,6 +100,10 @@ pub struct RunArgs {
     /// order gets amber's one-line error.
     #[arg(long, value_name = "ORDER", default_value = DEFAULT_BOOT_ORDER)]
     pub boot: String,
+    /// End the run when the guest resets the machine (exit status 118) or the processor
+    /// shuts down after a triple fault (122), instead of booting again.
+    #[arg(long)]
+    pub no_reboot: bool,
     /// Let the guest write to the images themselves. Without it the originals are never
     /// changed: writes go to an overlay dropped at exit.
     #[arg(long, conflicts_with = "overlay")]

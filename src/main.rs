@@ -111,9 +111,19 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         m.attach_serial_input(stdin_reader());
     }
     let start = Instant::now();
-    let outcome = m.run(RunLimits {
+    let limits = RunLimits {
         timeout: args.timeout,
-    });
+    };
+    let mut outcome = m.run(limits);
+    // A reset request, or a triple fault (the processor's shutdown cycle, which resets a
+    // PC), boots the machine again unless --no-reboot asks to end the run.
+    while matches!(outcome, Outcome::Reset | Outcome::TripleFault(_)) && !args.no_reboot {
+        m.reboot()?;
+        let spent = start.elapsed();
+        outcome = m.run(RunLimits {
+            timeout: limits.timeout.map(|t| t.saturating_sub(spent)),
+        });
+    }
     m.board.debugcon.flush();
     if let Err(e) = m.board.flush_disks() {
         eprintln!("amber: {e}");

@@ -85,7 +85,7 @@ fn triple_fault_ends_the_run_naming_the_exception() {
         a.lidt(ptr(eax))?; // an IDT with limit 0: every exception escalates
         a.ud2()
     });
-    let out = run_image(&img, &[]);
+    let out = run_image(&img, &["--no-reboot"]);
     assert_eq!(out.status.code(), Some(122));
     assert!(stderr(&out).contains("triple fault"), "{}", stderr(&out));
 }
@@ -103,12 +103,37 @@ fn timeout_stops_a_spinning_guest() {
 }
 
 #[test]
-fn reset_request_ends_the_run() {
+fn reset_request_ends_the_run_with_no_reboot() {
     let img = image("reset", |a| {
         a.mov(al, 1u32)?;
         a.out(0x92, al)
     });
-    assert_eq!(run_image(&img, &[]).status.code(), Some(118));
+    assert_eq!(run_image(&img, &["--no-reboot"]).status.code(), Some(118));
+}
+
+#[test]
+fn a_reset_boots_the_kernel_again() {
+    // Each boot prints one character on the debug console, then resets.
+    let img = image("reboot", |a| {
+        a.mov(al, b'R' as u32)?;
+        a.out(0xE9, al)?;
+        a.mov(al, 1u32)?;
+        a.out(0x92, al)
+    });
+    let out = run_image(
+        &img,
+        &[
+            "--debugcon",
+            "stdio",
+            "--serial",
+            "none",
+            "--timeout",
+            "500ms",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(124), "it reboots until the timeout");
+    let boots = String::from_utf8_lossy(&out.stdout).matches('R').count();
+    assert!(boots > 2, "booted {boots} times");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The Linux acceptance run (issue #6, item 5a): Debian 12's i386 kernel with a busybox
 //! initramfs, both built from Debian packages by `testsuites/linux/fetch.sh` (which `.ci/run`
 //! calls), boots headless with `console=ttyS0` to a shell; the test types commands on the
-//! serial line and checks the answers; `poweroff -f` ends the run with exit status 0 through
-//! ACPI. Without the files it says so and skips, except under CI=true, where that is a
+//! serial line and checks the answers; `reboot -f` boots it again, and `poweroff -f` ends the
+//! run with exit status 0 through ACPI. Without the files it says so and skips, except under CI=true, where that is a
 //! failure.
 
 use std::io::{Read, Write};
@@ -130,6 +130,16 @@ fn debian_kernel_boots_to_a_busybox_shell() {
     console.ask(
         "awk 'BEGIN { for (i = 1; i <= 100; i++) s += i; print \"sum\", s }'",
         "sum 5050",
+    );
+    // `reboot -f` ends in the processor's shutdown cycle (Linux's last resort without a
+    // keyboard controller), which resets the PC: the kernel boots again.
+    let from = console.output.lock().unwrap().len();
+    console.input.write_all(b"reboot -f\n").unwrap();
+    let again = console.wait_for("amber-linux: shell ready", from, Duration::from_secs(300));
+    console.wait_for("# ", again, Duration::from_secs(60));
+    eprintln!(
+        "linux: rebooted to the shell after {:.1} s",
+        start.elapsed().as_secs_f64()
     );
     // ACPI soft-off (the DSDT's \_S5 written to PM1a_CNT) ends the run with status 0.
     console.input.write_all(b"poweroff -f\n").unwrap();

@@ -28,6 +28,8 @@ pub struct LineOutput<W: std::io::Write> {
     out: W,
     name: &'static str,
     failed: bool,
+    /// Bytes written since the last flush (so flushing an idle output costs nothing).
+    unflushed: bool,
 }
 
 impl<W: std::io::Write> LineOutput<W> {
@@ -37,6 +39,7 @@ impl<W: std::io::Write> LineOutput<W> {
             out,
             name,
             failed: false,
+            unflushed: false,
         }
     }
 
@@ -44,6 +47,7 @@ impl<W: std::io::Write> LineOutput<W> {
         if self.failed {
             return;
         }
+        self.unflushed = byte != b'\n';
         let result = self.out.write_all(&[byte]).and_then(|()| {
             if byte == b'\n' {
                 self.out.flush()
@@ -57,9 +61,9 @@ impl<W: std::io::Write> LineOutput<W> {
         }
     }
 
-    /// Flushes what is buffered (at exit, for output without a final newline).
+    /// Flushes what is buffered since the last newline (a prompt; at exit).
     pub fn flush(&mut self) {
-        if !self.failed {
+        if std::mem::take(&mut self.unflushed) && !self.failed {
             if let Err(e) = self.out.flush() {
                 log::warn!("{} output failed: {e}", self.name);
             }

@@ -59,6 +59,26 @@ pub struct Machine {
     serial_input: Option<Receiver<Vec<u8>>>,
     /// The built-in BIOS, when the machine boots through it.
     bios: Option<amber_bios::Bios>,
+    /// How the machine was booted, so a reset boots it the same way.
+    boot: Boot,
+    /// When the guest first ran, on the host's clock (for pacing idle time).
+    epoch: Option<Instant>,
+}
+
+/// A way into the guest.
+enum Boot {
+    None,
+    Bios,
+    Linux {
+        image: Vec<u8>,
+        cmdline: String,
+        initrd: Option<Vec<u8>>,
+    },
+    Multiboot {
+        image: Vec<u8>,
+        cmdline: String,
+        modules: Vec<Module>,
+    },
 }
 
 /// How long an idle guest waits for serial input before its clock skips ahead.
@@ -82,6 +102,8 @@ impl Machine {
             board,
             serial_input: None,
             bios: None,
+            boot: Boot::None,
+            epoch: None,
         };
         m.install_acpi();
         Ok(m)
@@ -150,12 +172,16 @@ impl Machine {
     /// Powers on through the built-in BIOS: its ROM at F0000 (and below 4 GiB), the CPU at
     /// the reset vector; POST then boots the first hard disk.
     pub fn boot_bios(&mut self) -> Result<(), String> {
-        let bios = amber_bios::Bios::new();
-        self.board
-            .ram
-            .write_slice(self.board.map.rom_offset() as usize, bios.rom_image());
-        self.board.claim_bios_trap()?;
-        self.bios = Some(bios);
+        if self.bios.is_none() {
+            self.board.claim_bios_trap()?;
+            self.bios = Some(amber_bios::Bios::new());
+        }
+        if let Some(bios) = &self.bios {
+            self.board
+                .ram
+                .write_slice(self.board.map.rom_offset() as usize, bios.rom_image());
+        }
+        self.boot = Boot::Bios;
         self.install_acpi();
         self.cpu.reset();
         self.cpu.flush_code();
@@ -185,7 +211,13 @@ impl Machine {
         cmdline: &str,
         initrd: Option<&[u8]>,
     ) -> Result<(), linux::LinuxError> {
-        linux::boot(&mut self.cpu, &self.board.map, image, cmdline, initrd)
+        linux::boot(&mut self.cpu, &self.board.map, image, cmdline, initrd)?;
+        self.boot = Boot::Linux {
+            image: image.to_vec(),
+            cmdline: cmdline.to_string(),
+            initrd: initrd.map(<[u8]>::to_vec),
+        };
+        Ok(())
     }
 
     /// Boots a Multiboot kernel with its command line and modules.
@@ -195,12 +227,61 @@ impl Machine {
         cmdline: &str,
         modules: &[Module],
     ) -> Result<(), MultibootError> {
-        multiboot::boot(&mut self.cpu, &self.board.map, image, cmdline, modules)
+        multiboot::boot(&mut self.cpu, &self.board.map, image, cmdline, modules)?;
+        self.boot = Boot::Multiboot {
+            image: image.to_vec(),
+            cmdline: cmdline.to_string(),
+            modules: modules.to_vec(),
+        };
+        Ok(())
+    }
+
+    /// What a reset does to a PC: every device back to its power-on state and the boot
+    /// again, the way the machine was booted first (through the BIOS, or with the kernel
+    /// and its files loaded afresh, as QEMU's -kernel does).
+    pub fn reboot(&mut self) -> Result<(), String> {
+        self.board.reset();
+        self.install_acpi();
+        match std::mem::replace(&mut self.boot, Boot::None) {
+            Boot::None => {
+                self.cpu.reset();
+                self.cpu.flush_code();
+                Ok(())
+            }
+            Boot::Bios => self.boot_bios(),
+            Boot::Linux {
+                image,
+                cmdline,
+                initrd,
+            } => self
+                .boot_linux(&image, &cmdline, initrd.as_deref())
+                .map_err(|e| e.to_string()),
+            Boot::Multiboot {
+                image,
+                cmdline,
+                modules,
+            } => self
+                .boot_multiboot(&image, &cmdline, &modules)
+                .map_err(|e| e.to_string()),
+        }
     }
 
     /// The virtual time.
     pub fn now(&self) -> u64 {
         self.board.clock.now(self.cpu.state.icount)
+    }
+
+    /// How long an idle guest waits on the host for typed input before its clock skips to
+    /// the next device event: only while the virtual clock is ahead of the host's (the
+    /// interpreter runs slower than real time, so idle time it has fallen behind on is
+    /// skipped at once), and never longer than `INPUT_WAIT`. Virtual time itself stays
+    /// deterministic: only the host's waiting depends on the host clock.
+    fn idle_wait(&mut self) -> Duration {
+        let host = self.epoch.get_or_insert_with(Instant::now).elapsed();
+        let host_ns = u64::try_from(host.as_nanos()).unwrap_or(u64::MAX);
+        self.board.next_deadline().map_or(INPUT_WAIT, |d| {
+            Duration::from_nanos(d.saturating_sub(host_ns)).min(INPUT_WAIT)
+        })
     }
 
     /// Runs until the guest exits, shuts down, stops for good, or a limit is reached.
@@ -234,10 +315,7 @@ impl Machine {
                     // Idle: give typed input a moment (no longer than the virtual time to the
                     // next device event, so a guest sending on the serial line is not held
                     // up), then skip to that event, which may raise an interrupt.
-                    let now = self.now();
-                    let wait = self.board.next_deadline().map_or(INPUT_WAIT, |d| {
-                        Duration::from_nanos(d.saturating_sub(now)).min(INPUT_WAIT)
-                    });
+                    let wait = self.idle_wait();
                     self.take_serial_input(wait);
                     match self.board.next_deadline() {
                         Some(d) => {

@@ -21,6 +21,7 @@ const INFO_ADDR: u32 = 0x1000;
 const INFO_LIMIT: u32 = 0x9_0000;
 
 /// A module to load: its contents and its command line.
+#[derive(Clone)]
 pub struct Module {
     pub data: Vec<u8>,
     pub cmdline: String,
