@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Linux acceptance guest from Debian packages (nothing from elsewhere, nothing
 # prebuilt committed): Debian 12's i386 kernel (the linux-image-686 metapackage's current
-# kernel) and an initramfs holding busybox-static:i386 (make_initramfs.py). Output:
-# DIR/vmlinuz and DIR/initramfs.cpio (DIR defaults to target/linux). Run as root: it adds
+# kernel), an initramfs holding busybox-static:i386 (make_initramfs.py), and a hard-disk
+# image booting them with syslinux (make_syslinux_disk.py; needs syslinux, mtools and
+# dosfstools). Output: DIR/vmlinuz, DIR/initramfs.cpio and DIR/syslinux.img (DIR defaults
+# to target/linux). Run as root: it adds
 # the i386 architecture to dpkg. An `apt-get update` that fails on one index must not stop
 # it (the packages still download).
 set -euo pipefail
@@ -10,7 +12,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 dir="${1:-target/linux}"
 mkdir -p "$dir"
 cd "$dir"
+if [ -s vmlinuz ] && [ -s initramfs.cpio ] && [ -s syslinux.img ]; then
+    exit 0
+fi
 if [ -s vmlinuz ] && [ -s initramfs.cpio ]; then
+    python3 "$here/make_syslinux_disk.py" vmlinuz initramfs.cpio syslinux.img
     exit 0
 fi
 dpkg --add-architecture i386
@@ -27,4 +33,5 @@ dpkg-deb -x busybox-static_*.deb busybox
 cp kernel/boot/vmlinuz-* ../vmlinuz
 python3 "$here/make_initramfs.py" busybox/bin/busybox ../initramfs.cpio
 cd .. && rm -rf pkg
+python3 "$here/make_syslinux_disk.py" vmlinuz initramfs.cpio syslinux.img
 echo "fetch.sh: $kernel and busybox-static in $(pwd)"

@@ -46,6 +46,7 @@ pub mod bda {
     pub const EBDA_SEGMENT: u32 = 0x40E;
     pub const EQUIPMENT: u32 = 0x410;
     pub const MEMORY_KB: u32 = 0x413;
+    pub const KBD_FLAGS: u32 = 0x417;
     pub const KBD_HEAD: u32 = 0x41A;
     pub const KBD_TAIL: u32 = 0x41C;
     pub const VIDEO_MODE: u32 = 0x449;

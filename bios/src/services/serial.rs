@@ -64,7 +64,8 @@ pub fn int14(_: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
 }
 
 /// INT 16h: 00h/10h wait for a key (the stub halts until an interrupt while CF is set),
-/// 01h/11h test for one (ZF set if none), 02h/12h the shift flags (none), 05h push a key.
+/// 01h/11h test for one (ZF set if none), 02h the shift flags in AL and 12h the extended
+/// ones in AH too (the BIOS data area's keyboard flags at 417h/418h), 05h push a key.
 /// Keys are the characters arriving on COM1, with scan code 0.
 pub fn int16(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     let pending = bios.key_ahead.or_else(|| receive(p, 0x3F8));
@@ -83,6 +84,17 @@ pub fn int16(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
                 r.set(EAX, u16::from(c));
             }
             r.set_stacked_flag(p, ZF, pending.is_none());
+            r.set_live_flag(crate::platform::CF, false);
+        }
+        0x02 | 0x12 => {
+            bios.key_ahead = pending;
+            let flags = p.read_u8(bda::KBD_FLAGS);
+            if r.ah() == 0x12 {
+                let extended = p.read_u8(bda::KBD_FLAGS + 1);
+                r.set(EAX, u16::from_le_bytes([flags, extended]));
+            } else {
+                r.set_al(flags);
+            }
             r.set_live_flag(crate::platform::CF, false);
         }
         0x05 => {

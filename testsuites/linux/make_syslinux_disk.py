@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Builds the syslinux hard-disk image of the Linux acceptance test (issue #6, item 5b): a
+64 MiB disk with an MBR (syslinux's mbr.bin and one bootable FAT16 partition at sector 2048),
+the partition formatted with mkfs.fat, syslinux installed in it, and the kernel, the
+initramfs and a syslinux.cfg that boots them with console=ttyS0, copied in with mtools.
+Needs the Debian packages syslinux, syslinux-common, mtools and dosfstools.
+
+Usage: make_syslinux_disk.py VMLINUZ INITRAMFS OUT"""
+import struct
+import subprocess
+import sys
+
+SIZE = 64 << 20
+START = 2048
+MBR_CODE = "/usr/lib/syslinux/mbr/mbr.bin"
+CONFIG = b"""DEFAULT linux
+PROMPT 0
+TIMEOUT 0
+LABEL linux
+  KERNEL vmlinuz
+  APPEND initrd=initrd.img console=ttyS0 cryptomgr.notests
+"""
+
+
+def main():
+    kernel, initrd, out = sys.argv[1:4]
+    sectors = SIZE // 512
+    with open(out, "wb") as f:
+        f.truncate(SIZE)
+        code = open(MBR_CODE, "rb").read()[:440].ljust(446, b"\0")
+        # One partition entry: active, type 06 (FAT16), CHS fields unused, LBA start, length.
+        entry = struct.pack("<B3sB3sII", 0x80, b"\xfe\xff\xff", 0x06, b"\xfe\xff\xff",
+                            START, sectors - START)
+        f.write(code + entry + b"\0" * 48 + b"\x55\xaa")
+    offset = START * 512
+    part = f"{out}@@{offset}"
+    run = lambda *cmd: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    run("mkfs.fat", "-F", "16", "--offset", str(START), "-n", "AMBER", out,
+        str((sectors - START) // 2))
+    run("syslinux", "--offset", str(offset), "--install", out)
+    cfg = out + ".cfg"
+    open(cfg, "wb").write(CONFIG)
+    for src, name in [(kernel, "vmlinuz"), (initrd, "initrd.img"), (cfg, "syslinux.cfg")]:
+        run("mcopy", "-o", "-i", part, src, "::" + name)
+
+
+if __name__ == "__main__":
+    main()
