@@ -226,14 +226,19 @@ fn kernel_args(name: &str, dir: &Path, dash: &str) -> Vec<String> {
 /// The ata kernel's 4 MiB image: sector n starts with n (32-bit little-endian), then
 /// (n * 7 + i) & 0xFF.
 fn disk_image(dir: &Path, name: &str) -> PathBuf {
-    let mut bytes = Vec::with_capacity(4 << 20);
-    for n in 0..8192u32 {
+    let path = dir.join(name);
+    std::fs::write(&path, patterned_sectors(8192)).unwrap();
+    path
+}
+
+/// `count` sectors, sector n starting with n (32-bit little-endian), then (n * 7 + i) & 0xFF.
+fn patterned_sectors(count: u32) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(count as usize * 512);
+    for n in 0..count {
         bytes.extend_from_slice(&n.to_le_bytes());
         bytes.extend((4..512u32).map(|i| (n * 7 + i) as u8));
     }
-    let path = dir.join(name);
-    std::fs::write(&path, &bytes).unwrap();
-    path
+    bytes
 }
 
 /// Sector 100 as the ata kernel's write run leaves it: words (0xC3 << 8) | (i & 0xFF).
@@ -304,34 +309,9 @@ fn disk_writes_reach_the_image_only_with_write() {
 /// `testsuites/guests/bootsector.S` assembled into a 512-byte boot sector at the front of the
 /// ata kernel's disk image.
 fn boot_disk(dir: &Path) -> PathBuf {
-    let (obj, bin) = (dir.join("bootsector.o"), dir.join("bootsector.bin"));
-    check(
-        Command::new("as")
-            .args(["--32", "-o"])
-            .arg(&obj)
-            .arg(guests_dir().join("bootsector.S")),
-    );
-    check(
-        Command::new("ld")
-            .args([
-                "-m",
-                "elf_i386",
-                "-Ttext",
-                "0x7c00",
-                "--oformat",
-                "binary",
-                "-e",
-                "_start",
-                "-o",
-            ])
-            .arg(&bin)
-            .arg(&obj),
-    );
     let img = disk_image(dir, "boot.img");
     let mut bytes = std::fs::read(&img).unwrap();
-    let sector = std::fs::read(&bin).unwrap();
-    assert_eq!(sector.len(), 512, "the boot sector is one sector");
-    bytes[..512].copy_from_slice(&sector);
+    bytes[..512].copy_from_slice(&boot_sector(dir, "bootsector"));
     std::fs::write(&img, bytes).unwrap();
     img
 }
@@ -528,11 +508,7 @@ fn boot_sector(dir: &Path, name: &str) -> Vec<u8> {
 /// A 1.44 MB floppy image: `floppy_boot.S` in sector 0, and sector n (n > 0) starting with
 /// n (32-bit little-endian), then (n * 7 + i) & 0xFF, like the hard disk images.
 fn boot_floppy(dir: &Path) -> PathBuf {
-    let mut bytes = Vec::with_capacity(2880 * 512);
-    for n in 0..2880u32 {
-        bytes.extend_from_slice(&n.to_le_bytes());
-        bytes.extend((4..512u32).map(|i| (n * 7 + i) as u8));
-    }
+    let mut bytes = patterned_sectors(2880);
     bytes[..512].copy_from_slice(&boot_sector(dir, "floppy_boot"));
     let path = dir.join("floppy.img");
     std::fs::write(&path, &bytes).unwrap();

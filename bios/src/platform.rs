@@ -20,6 +20,15 @@ pub trait Platform {
     fn outb(&mut self, port: u16, v: u8) {
         self.port_write(port, 1, u32::from(v));
     }
+    /// A CMOS byte, through the RTC's index and data ports 70h/71h.
+    fn cmos(&mut self, index: u8) -> u8 {
+        self.outb(0x70, index);
+        self.inb(0x71)
+    }
+    fn set_cmos(&mut self, index: u8, v: u8) {
+        self.outb(0x70, index);
+        self.outb(0x71, v);
+    }
     fn read_u8(&mut self, addr: u32) -> u8 {
         let mut b = [0u8; 1];
         self.mem_read(addr, &mut b);

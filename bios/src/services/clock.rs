@@ -30,8 +30,7 @@ pub fn acknowledge_irq(vector: u8, p: &mut dyn Platform) {
             p.inb(0x60);
         }
         0x70 => {
-            p.outb(0x70, 0x0C);
-            p.inb(0x71);
+            p.cmos(0x0C);
         }
         _ => {}
     }
@@ -43,22 +42,12 @@ pub fn acknowledge_irq(vector: u8, p: &mut dyn Platform) {
     }
 }
 
-fn cmos(p: &mut dyn Platform, index: u8) -> u8 {
-    p.outb(0x70, index);
-    p.inb(0x71)
-}
-
-fn set_cmos(p: &mut dyn Platform, index: u8, v: u8) {
-    p.outb(0x70, index);
-    p.outb(0x71, v);
-}
-
 /// The tick count for the RTC's time of day (POST sets it so).
 pub fn ticks_now(p: &mut dyn Platform) -> u32 {
     let bcd = |v: u8| u32::from(v >> 4) * 10 + u32::from(v & 15);
-    let binary = cmos(p, 0x0B) & 0x04 != 0;
+    let binary = p.cmos(0x0B) & 0x04 != 0;
     let field = |p: &mut dyn Platform, i| {
-        let v = cmos(p, i);
+        let v = p.cmos(i);
         if binary {
             u32::from(v)
         } else {
@@ -88,29 +77,29 @@ pub fn int1a(_: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
             Ok(())
         }
         0x02 => {
-            let (h, m, s) = (cmos(p, 4), cmos(p, 2), cmos(p, 0));
+            let (h, m, s) = (p.cmos(4), p.cmos(2), p.cmos(0));
             r.set(ECX, u16::from_be_bytes([h, m]));
-            r.set(EDX, u16::from_be_bytes([s, cmos(p, 0x0B) & 1]));
+            r.set(EDX, u16::from_be_bytes([s, p.cmos(0x0B) & 1]));
             Ok(())
         }
         0x03 => {
             let [h, m] = r.get(ECX).to_be_bytes();
             let [s, _] = r.get(EDX).to_be_bytes();
-            set_cmos(p, 4, h);
-            set_cmos(p, 2, m);
-            set_cmos(p, 0, s);
+            p.set_cmos(4, h);
+            p.set_cmos(2, m);
+            p.set_cmos(0, s);
             Ok(())
         }
         0x04 => {
-            r.set(ECX, u16::from_be_bytes([cmos(p, 0x32), cmos(p, 9)]));
-            r.set(EDX, u16::from_be_bytes([cmos(p, 8), cmos(p, 7)]));
+            r.set(ECX, u16::from_be_bytes([p.cmos(0x32), p.cmos(9)]));
+            r.set(EDX, u16::from_be_bytes([p.cmos(8), p.cmos(7)]));
             Ok(())
         }
         0x05 => {
             let [c, y] = r.get(ECX).to_be_bytes();
             let [m, d] = r.get(EDX).to_be_bytes();
             for (i, v) in [(0x32, c), (9, y), (8, m), (7, d)] {
-                set_cmos(p, i, v);
+                p.set_cmos(i, v);
             }
             Ok(())
         }

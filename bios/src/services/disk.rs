@@ -302,7 +302,7 @@ const BOOT_CDROM: u8 = 3;
 /// they keep the default priority. Also whether a floppy's boot signature is checked (0x38
 /// bit 0 clear).
 pub fn boot_order(p: &mut dyn Platform) -> (Vec<u8>, bool) {
-    let (first, third) = (floppy::cmos(p, 0x3D), floppy::cmos(p, 0x38));
+    let (first, third) = (p.cmos(0x3D), p.cmos(0x38));
     let mut order: Vec<u8> = [first & 0x0F, first >> 4, third >> 4]
         .into_iter()
         .filter(|c| (BOOT_FLOPPY..=BOOT_CDROM).contains(c))

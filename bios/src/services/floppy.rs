@@ -100,12 +100,6 @@ impl DriveType {
     }
 }
 
-/// Reads a CMOS byte through ports 0x70/0x71.
-pub fn cmos(p: &mut dyn Platform, index: u8) -> u8 {
-    p.outb(0x70, index);
-    p.inb(0x71)
-}
-
 /// The drive INT 13h number `dl` names.
 fn drive(bios: &Bios, dl: u8) -> Option<DriveType> {
     bios.floppies.get(usize::from(dl)).copied().flatten()
@@ -114,7 +108,7 @@ fn drive(bios: &Bios, dl: u8) -> Option<DriveType> {
 /// POST: the drive types from CMOS, the DMA controllers (the cascade channel 4 open), the
 /// floppy controller reset, the equipment word's diskette bits and the INT 1Eh vector.
 pub fn init(bios: &mut Bios, p: &mut dyn Platform) {
-    let types = cmos(p, 0x10);
+    let types = p.cmos(0x10);
     bios.floppies = [
         DriveType::from_cmos(types >> 4),
         DriveType::from_cmos(types & 0x0F),

@@ -18,16 +18,11 @@ pub fn memory_size(_: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     r.set(EAX, p.read_u16(bda::MEMORY_KB));
 }
 
-fn cmos(p: &mut dyn Platform, index: u8) -> u8 {
-    p.outb(0x70, index);
-    p.inb(0x71)
-}
-
 /// RAM above 1 MiB in bytes, from the CMOS: KiB between 1 and 16 MiB (30h/31h) and 64 KiB
 /// blocks above 16 MiB (34h/35h), as QEMU's and amber's RTC report them.
 fn extended_memory(p: &mut dyn Platform) -> u64 {
-    let low_kb = u64::from(u16::from_le_bytes([cmos(p, 0x30), cmos(p, 0x31)]));
-    let high_blocks = u64::from(u16::from_le_bytes([cmos(p, 0x34), cmos(p, 0x35)]));
+    let low_kb = u64::from(u16::from_le_bytes([p.cmos(0x30), p.cmos(0x31)]));
+    let high_blocks = u64::from(u16::from_le_bytes([p.cmos(0x34), p.cmos(0x35)]));
     if high_blocks > 0 {
         (15 << 20) + (high_blocks << 16)
     } else {

@@ -32,17 +32,17 @@ impl Cpu {
     }
 
     /// TOP = 0 and every tag valid, as each MMX instruction but EMMS leaves them.
-    fn mmx_enter(&mut self) {
+    pub(super) fn mmx_enter(&mut self) {
         self.state.fpu.top = 0;
         self.state.fpu.tag = 0;
     }
 
-    fn mm(&self, i: u8) -> u64 {
+    pub(super) fn mm(&self, i: u8) -> u64 {
         self.state.fpu.regs[(i & 7) as usize].mant
     }
 
     /// Writes MMi: the significand, with sign and exponent all ones (SDM Vol. 1 9.5.1).
-    fn set_mm(&mut self, i: u8, v: u64) {
+    pub(super) fn set_mm(&mut self, i: u8, v: u64) {
         self.state.fpu.regs[(i & 7) as usize] = F80 {
             sign: true,
             exp: 0x7FFF,

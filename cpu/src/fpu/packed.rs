@@ -23,9 +23,15 @@ pub(super) fn sat_u(v: i64, bits: u32) -> u64 {
     v.clamp(0, mask(bits) as i64) as u64
 }
 
-/// Element `i` of `bits` bits.
-fn elem(v: u128, bits: u32, i: u32) -> u64 {
+/// Element `i` of `bits` (at most 64) bits.
+pub(super) fn elem(v: u128, bits: u32, i: u32) -> u64 {
     ((v >> (i * bits)) & mask(bits)) as u64
+}
+
+/// `v` with element `i` of `bits` bits replaced by `e`.
+pub(super) fn with_elem(v: u128, bits: u32, i: u32, e: u64) -> u128 {
+    let m = mask(bits) << (i * bits);
+    (v & !m) | (u128::from(e) << (i * bits)) & m
 }
 
 /// Applies `f` to each pair of `bits`-bit lanes of `a` and `b` in the low `width` bits,

@@ -7,6 +7,7 @@
 //! (#NM), in that order (SDM Vol. 3 13.1 and 13.2, Vol. 2 the SSE pages' exception lists); unlike
 //! the x87 and MMX they ignore a pending x87 exception.
 
+use super::packed::{elem, mask};
 use crate::bus::Bus;
 use crate::cpu::Cpu;
 use crate::decode::{Loc, Op};
@@ -118,7 +119,7 @@ impl Cpu {
     ) -> Result<u128, Fault> {
         match op.src {
             Loc::Xmm(i) => Ok(self.xmm(i)),
-            Loc::Mmx(i) => Ok(u128::from(self.state.fpu.regs[(i & 7) as usize].mant)),
+            Loc::Mmx(i) => Ok(u128::from(self.mm(i))),
             Loc::Reg(r) => Ok(u128::from(self.state.reg(r as usize, 4))),
             Loc::Imm => Ok(u128::from(op.imm & 0xFF)),
             Loc::Mem => {
@@ -160,15 +161,6 @@ impl Cpu {
     }
 }
 
-/// `bits` low bits set.
-fn low(bits: u32) -> u128 {
-    if bits >= 128 {
-        u128::MAX
-    } else {
-        (1u128 << bits) - 1
-    }
-}
-
 /// A whole-register move with the alignment rule of `unaligned`.
 fn mov_whole(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, unaligned: bool) -> Exec {
     cpu.sse_prologue()?;
@@ -199,10 +191,10 @@ pub fn mov_scalar(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     let src = cpu.vec_src(bus, op, true)?;
     match (op.dst, op.src) {
         (Loc::Xmm(d), Loc::Xmm(_)) => {
-            let v = (cpu.xmm(d) & !low(bits)) | (src & low(bits));
+            let v = (cpu.xmm(d) & !mask(bits)) | (src & mask(bits));
             cpu.set_xmm(d, v);
         }
-        (Loc::Xmm(d), _) => cpu.set_xmm(d, src & low(bits)),
+        (Loc::Xmm(d), _) => cpu.set_xmm(d, src & mask(bits)),
         _ => cpu.store_vec(bus, op, src, (bits / 8) as u8)?,
     }
     cpu.advance(op)
@@ -215,8 +207,8 @@ fn mov_half(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, high: bool) -> Exec {
     let shift = if high { 64 } else { 0 };
     match op.dst {
         Loc::Xmm(d) => {
-            let q = cpu.vec_src(bus, op, true)? & low(64);
-            let v = (cpu.xmm(d) & !(low(64) << shift)) | (q << shift);
+            let q = cpu.vec_src(bus, op, true)? & mask(64);
+            let v = (cpu.xmm(d) & !(mask(64) << shift)) | (q << shift);
             cpu.set_xmm(d, v);
         }
         _ => {
@@ -264,26 +256,21 @@ macro_rules! vector_ops {
     };
 }
 
-/// Element `i` of `bits` bits.
-fn elem(v: u128, bits: u32, i: u32) -> u128 {
-    (v >> (bits * i)) & low(bits)
-}
-
 /// Interleaves the `bits`-bit elements of the low (or high) halves of `a` and `b`.
 fn interleave(a: u128, b: u128, bits: u32, high: bool) -> u128 {
     let n = 64 / bits;
     let base = if high { n } else { 0 };
     (0..n).fold(0, |r, i| {
-        r | elem(a, bits, base + i) << (2 * i * bits)
-            | elem(b, bits, base + i) << ((2 * i + 1) * bits)
+        r | u128::from(elem(a, bits, base + i)) << (2 * i * bits)
+            | u128::from(elem(b, bits, base + i)) << ((2 * i + 1) * bits)
     })
 }
 
 vector_ops! {
     /// MOVHLPS (SDM Vol. 2 MOVHLPS): the source's high quadword to the low one.
-    movhlps = |a, b, _i| (a & !low(64)) | (b >> 64);
+    movhlps = |a, b, _i| (a & !mask(64)) | (b >> 64);
     /// MOVLHPS (SDM Vol. 2 MOVLHPS): the source's low quadword to the high one.
-    movlhps = |a, b, _i| (a & low(64)) | (b << 64);
+    movlhps = |a, b, _i| (a & mask(64)) | (b << 64);
     /// ANDPS, ANDPD (SDM Vol. 2 ANDPS).
     andps = |a, b, _i| a & b;
     /// ANDNPS, ANDNPD: `!dst & src`.
@@ -303,11 +290,11 @@ vector_ops! {
     /// SHUFPS (SDM Vol. 2 SHUFPS): two dwords of dst picked by imm8[3:0], two of src by
     /// imm8[7:4].
     shufps = |a, b, i| {
-        let pick = |v: u128, k: u32| elem(v, 32, (i >> (2 * k)) & 3) << (32 * k);
+        let pick = |v: u128, k: u32| u128::from(elem(v, 32, (i >> (2 * k)) & 3)) << (32 * k);
         pick(a, 0) | pick(a, 1) | pick(b, 2) | pick(b, 3)
     };
     /// SHUFPD: quadword imm8[0] of dst, then imm8[1] of src.
-    shufpd = |a, b, i| elem(a, 64, i & 1) | elem(b, 64, (i >> 1) & 1) << 64;
+    shufpd = |a, b, i| u128::from(elem(a, 64, i & 1)) | u128::from(elem(b, 64, (i >> 1) & 1)) << 64;
 }
 
 /// MOVMSKPS and MOVMSKPD (SDM Vol. 2): the sign bits of the elements to a general register.
@@ -337,7 +324,7 @@ pub fn movd_xmm(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op) -> Exec {
     } else {
         8
     };
-    let v = cpu.vec_src(bus, op, true)? & low(8 * u32::from(size));
+    let v = cpu.vec_src(bus, op, true)? & mask(8 * u32::from(size));
     match op.dst {
         Loc::Mem => cpu.store_vec(bus, op, v, size)?,
         _ => cpu.vec_store(bus, op, v, true)?,

@@ -7,7 +7,8 @@
 //! post-computation ones (OE, UE, PE) are added too; an unmasked exception leaves the
 //! destination untouched and raises #XM, or #UD when CR4.OSXMMEXCPT is clear.
 
-use super::f80::{self, Ordering3, F80};
+use super::f80::{self, Ordering3};
+use super::packed::{elem, with_elem as put};
 use super::simd_float::{self as sf, Ctl, Fmt, Lane};
 use super::sse::CR4_OSXMMEXCPT;
 use crate::bus::Bus;
@@ -42,17 +43,6 @@ impl Cpu {
             Fault::InvalidOpcode
         })
     }
-}
-
-/// Element `i` of `bits` bits.
-fn elem(v: u128, bits: u32, i: u32) -> u64 {
-    (v >> (bits * i)) as u64 & (u64::MAX >> (64 - bits))
-}
-
-/// `v` with element `i` replaced by `e`.
-fn put(v: u128, bits: u32, i: u32, e: u64) -> u128 {
-    let mask = u128::from(u64::MAX >> (64 - bits)) << (bits * i);
-    (v & !mask) | (u128::from(e) << (bits * i)) & mask
 }
 
 /// An element operation: format, destination element, source element, MXCSR, imm8.
@@ -263,18 +253,11 @@ fn convert(cpu: &mut Cpu, bus: &mut dyn Bus, op: &Op, c: Cvt) -> Exec {
     match op.dst {
         Loc::Xmm(d) => cpu.set_xmm(d, r),
         Loc::Reg(g) => cpu.state.set_reg(g as usize, 4, r as u32),
-        Loc::Mmx(m) => {
-            cpu.state.fpu.regs[(m & 7) as usize] = F80 {
-                sign: true,
-                exp: 0x7FFF,
-                mant: r as u64,
-            }
-        }
+        Loc::Mmx(m) => cpu.set_mm(m, r as u64),
         _ => {}
     }
     if mmx {
-        cpu.state.fpu.top = 0;
-        cpu.state.fpu.tag = 0;
+        cpu.mmx_enter();
     }
     cpu.advance(op)
 }
