@@ -6,15 +6,24 @@ use std::time::Duration;
 use amber_cpu::CpuModel;
 use amber_devices::disk::WriteMode;
 use amber_devices::rtc::RtcStart;
-use amber_machine::config::{DEFAULT_BOOT_ORDER, FIXED_EPOCH};
+use amber_machine::config::FIXED_EPOCH;
 use amber_machine::Sink;
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// `amber IMAGE [OPTIONS]` is `amber run IMAGE [OPTIONS]`; `amber` alone runs the demo.
 #[derive(Parser)]
-#[command(name = "amber", version, about = "A full-system x86 PC emulator", after_help = EXIT_CODES)]
+#[command(
+    name = "amber",
+    version,
+    about = "A full-system x86 PC emulator",
+    after_help = EXIT_CODES,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 const EXIT_CODES: &str =
@@ -42,6 +51,11 @@ pub struct DemoArgs {
 
 #[derive(clap::Args)]
 pub struct RunArgs {
+    /// A disk image to boot, its kind guessed from its size and contents: an ISO 9660
+    /// image goes in the CD-ROM drive, a diskette-sized one in drive A:, anything else is
+    /// the first hard disk. The boot order starts with that device unless --boot is given.
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<PathBuf>,
     /// No window: serial and debug console on the terminal (the only mode until the window
     /// arrives).
     #[arg(long)]
@@ -50,6 +64,14 @@ pub struct RunArgs {
     /// built-in BIOS boots the first hard disk.
     #[arg(long, value_name = "FILE")]
     pub kernel: Option<PathBuf>,
+    /// External firmware instead of the built-in BIOS: a 64, 128 or 256 KiB ROM image such
+    /// as SeaBIOS's bios-256k.bin (Debian package seabios, /usr/share/seabios).
+    #[arg(long, value_name = "FILE", conflicts_with = "kernel")]
+    pub bios: Option<PathBuf>,
+    /// A VGA BIOS for the external firmware to run (SeaBIOS's vgabios-stdvga.bin). Without
+    /// one, SeaBIOS writes its screen to COM1.
+    #[arg(long, value_name = "FILE", requires = "bios")]
+    pub vga_bios: Option<PathBuf>,
     /// Kernel command line.
     #[arg(long, value_name = "STR", default_value = "")]
     pub append: String,
@@ -95,11 +117,14 @@ pub struct RunArgs {
     /// Floppy image in drive B:.
     #[arg(long, value_name = "FILE")]
     pub fdb: Option<PathBuf>,
-    /// Boot order, QEMU's letters: a floppy, c hard disk, d CD-ROM (not yet: skipped).
-    /// Devices not named are tried after them. Checked when the machine is built, so a bad
-    /// order gets amber's one-line error.
-    #[arg(long, value_name = "ORDER", default_value = DEFAULT_BOOT_ORDER)]
-    pub boot: String,
+    /// CD image (ISO 9660, read-only) in the ATAPI drive on the secondary IDE channel,
+    /// device 0, as QEMU's -cdrom.
+    #[arg(long, value_name = "FILE")]
+    pub cdrom: Option<PathBuf>,
+    /// Boot order, QEMU's letters: a floppy, c hard disk, d CD-ROM [default: cad, or the
+    /// guessed IMAGE's device first]. Devices not named are tried after them.
+    #[arg(long, value_name = "ORDER")]
+    pub boot: Option<String>,
     /// End the run when the guest resets the machine (exit status 118) or the processor
     /// shuts down after a triple fault (122), instead of booting again.
     #[arg(long)]
@@ -115,6 +140,23 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// Whether anything is named to boot: a kernel or an image.
+    pub fn has_target(&self) -> bool {
+        self.kernel.is_some()
+            || self.image.is_some()
+            || [
+                &self.hda,
+                &self.hdb,
+                &self.hdc,
+                &self.hdd,
+                &self.fda,
+                &self.fdb,
+                &self.cdrom,
+            ]
+            .iter()
+            .any(|d| d.is_some())
+    }
+
     /// Where the guest's disk writes go.
     pub fn disk_writes(&self) -> WriteMode {
         match (&self.overlay, self.write) {

@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use amber_cpu::Exit;
+use amber_devices::disk::{Disk, DiskError, MediaKind, WriteMode};
+use amber_machine::config::DEFAULT_BOOT_ORDER;
 use amber_machine::{Machine, MachineConfig, Module, Outcome, RunLimits, Sink};
 use clap::Parser;
 
@@ -30,9 +32,14 @@ const DEMO_BUDGET: u64 = 10_000_000;
 fn main() -> ExitCode {
     env_logger::init();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Demo(DemoArgs::default())) {
-        Command::Demo(args) => demo(args),
-        Command::Run(args) => run(*args),
+    let result = match cli.command {
+        Some(Command::Demo(args)) => demo(args),
+        Some(Command::Run(args)) => run(*args),
+        None if cli.run.has_target() => run(cli.run),
+        None => demo(DemoArgs {
+            cpu: cli.run.cpu,
+            stats: cli.run.stats,
+        }),
     };
     result.unwrap_or_else(|e| {
         eprintln!("amber: {e}");
@@ -72,7 +79,34 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, String> {
+/// Puts a positional IMAGE where its kind says (`disk::guess_kind`) and returns the boot
+/// order: `--boot`'s, else the default with the image's device first.
+fn place_image(args: &mut RunArgs) -> Result<String, String> {
+    let mut boot = DEFAULT_BOOT_ORDER.to_string();
+    if let Some(path) = args.image.take() {
+        let kind = Disk::open(&path, WriteMode::Discard)
+            .and_then(|mut d| d.kind())
+            .map_err(|e| e.to_string())?;
+        let (slot, first) = match kind {
+            Some(MediaKind::Cdrom) => (&mut args.cdrom, "dca"),
+            Some(MediaKind::Floppy) => (&mut args.fda, "acd"),
+            Some(MediaKind::HardDisk) => (&mut args.hda, "cad"),
+            None => return Err(DiskError::Unknown(path).to_string()),
+        };
+        if slot.is_some() {
+            return Err(format!(
+                "{}: the image's drive is also given by an option; name it once",
+                path.display()
+            ));
+        }
+        *slot = Some(path);
+        boot = first.to_string();
+    }
+    Ok(args.boot.clone().unwrap_or(boot))
+}
+
+fn run(mut args: RunArgs) -> Result<ExitCode, String> {
+    let boot = place_image(&mut args)?;
     let config = MachineConfig {
         cpu: args.cpu.into(),
         ram_size: args.memory,
@@ -86,23 +120,25 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
             args.hdd.clone(),
         ],
         floppies: [args.fda.clone(), args.fdb.clone()],
+        cdrom: args.cdrom.clone(),
         disk_writes: args.disk_writes(),
-        boot_order: amber_machine::config::parse_boot_order(&args.boot)
+        boot_order: amber_machine::config::parse_boot_order(&boot)
             .map_err(|e| format!("--boot {e}"))?,
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config)?;
-    let any_disk = [
-        &args.hda, &args.hdb, &args.hdc, &args.hdd, &args.fda, &args.fdb,
-    ]
-    .iter()
-    .any(|d| d.is_some());
     match &args.kernel {
         Some(kernel) => boot_kernel(&mut m, &args, kernel)?,
-        None if any_disk => m.boot_bios()?,
+        None if let Some(bios) = &args.bios => {
+            let vga = args.vga_bios.as_deref().map(read).transpose()?;
+            m.boot_rom(&read(bios)?, vga.as_deref())
+                .map_err(|e| format!("{}: {e}", bios.display()))?
+        }
+        None if args.has_target() => m.boot_bios()?,
         None => {
             return Err(
-                "nothing to boot: give --kernel FILE or a disk image (--hda FILE, --fda FILE)"
+                "nothing to boot: give a disk image (IMAGE, --hda, --fda, --cdrom FILE) \
+                 or --kernel FILE"
                     .into(),
             )
         }

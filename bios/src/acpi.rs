@@ -32,6 +32,11 @@ const DSDT: usize = 0x040;
 const FADT: usize = 0x100;
 const MADT: usize = 0x200;
 const RSDT: usize = 0x300;
+/// Offsets in `Tables::bytes` of the 32-bit fields that hold other tables' addresses (the
+/// FADT's FACS and DSDT, the RSDT's two entries), for firmware that moves the tables.
+pub const POINTER_FIELDS: [usize; 4] = [FADT + 36, FADT + 40, RSDT + 36, RSDT + 40];
+/// Offsets in `Tables::bytes` of the tables with a header checksum (byte 9).
+pub const CHECKSUMMED: [usize; 4] = [DSDT, FADT, MADT, RSDT];
 const OEM_ID: &[u8; 6] = b"AMBER ";
 const OEM_TABLE: &[u8; 8] = b"AMBERPC ";
 

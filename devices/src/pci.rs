@@ -158,8 +158,8 @@ impl PciFunction {
         self.config[usize::from(offset)]
     }
 
-    /// A guest's configuration write of one byte.
-    fn write_config(&mut self, offset: u8, value: u8) {
+    /// A configuration write of one byte, as a guest's (masks apply).
+    pub fn write_config(&mut self, offset: u8, value: u8) {
         let i = usize::from(offset);
         let kept = self.config[i] & !self.writable[i];
         self.config[i] = (kept | (value & self.writable[i])) & !(value & self.write_1_clears[i]);

@@ -1,7 +1,7 @@
 //! The board as the CPU's `Bus`: the memory map, the port bus and the devices on it, the
 //! interrupt lines into the PIC pair, and the virtual clock that stamps every access.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use amber_cpu::bus::ones;
@@ -28,7 +28,7 @@ use amber_devices::{IrqLines, Nanos, PortIo, Timed};
 
 use crate::clock::Clock;
 use crate::config::{floppy_cmos_type, BootDevice, MachineConfig};
-use crate::memory_map::MemoryMap;
+use crate::memory_map::{MemoryMap, PAM_COUNT, PAM_OFFSET};
 use crate::ports::{DeviceId, PortMap};
 
 /// Devices with events on the virtual clock, in `Board::deadlines` order.
@@ -74,6 +74,8 @@ pub struct Board {
     reset_requested: bool,
     /// A built-in BIOS stub wrote its trap port.
     bios_trap: bool,
+    /// The PAM registers changed the memory map.
+    map_changed: bool,
 }
 
 impl Board {
@@ -120,6 +122,7 @@ impl Board {
             deadlines: [None; TIMED.len()],
             reset_requested: false,
             bios_trap: false,
+            map_changed: false,
         };
         board.claim_ports()?;
         if matches!(config.disk_writes, WriteMode::Keep(_))
@@ -135,6 +138,7 @@ impl Board {
         }
         board.attach_disks(&config.disks, &config.disk_writes)?;
         board.attach_floppies(&config.floppies, &config.disk_writes)?;
+        board.attach_cdrom(config.cdrom.as_deref(), config.disks[2].is_some())?;
         board.set_boot_order(&config.boot_order);
         board
             .pci
@@ -155,6 +159,19 @@ impl Board {
                 self.ide[i / 2].attach(i % 2, disk, &format!("AMBER-HD{i}"));
             }
         }
+        Ok(())
+    }
+
+    /// Puts the CD image in the ATAPI drive on the secondary channel's device 0 (the place of
+    /// QEMU's `-cdrom`, so `--hdc` cannot be used with it). A CD is read-only: the image is
+    /// opened without write access whatever the write mode.
+    fn attach_cdrom(&mut self, path: Option<&Path>, hdc: bool) -> Result<(), String> {
+        let Some(p) = path else { return Ok(()) };
+        if hdc {
+            return Err("--cdrom and --hdc both name the secondary master; give one".into());
+        }
+        let disk = Disk::open(p, WriteMode::Discard).map_err(|e| e.to_string())?;
+        self.ide[1].attach_cdrom(0, disk, "AMBER-CD0");
         Ok(())
     }
 
@@ -270,6 +287,32 @@ impl Board {
         self.dma.reset();
         self.fdc.reset();
         self.deadlines = [None; TIMED.len()];
+        self.map_changed |= self.sync_pam();
+    }
+
+    /// Takes the host bridge's PAM registers into the memory map; true if that changed it.
+    fn sync_pam(&mut self) -> bool {
+        let Some(bridge) = self.pci.function(0, 0) else {
+            return false;
+        };
+        let pam = std::array::from_fn(|i| bridge.config(PAM_OFFSET + i as u8));
+        self.map.set_pam(pam)
+    }
+
+    /// Sets the PAM registers as firmware does (`pam[i]` to register 0x59 + i).
+    pub fn set_pam(&mut self, pam: [u8; PAM_COUNT]) {
+        if let Some(bridge) = self.pci.function_mut(0, 0) {
+            for (i, v) in (PAM_OFFSET..).zip(pam) {
+                bridge.write_config(i, v);
+            }
+        }
+        self.map_changed |= self.sync_pam();
+    }
+
+    /// Whether the memory map changed since the last call (the CPU must drop what it
+    /// cached of it).
+    pub fn take_map_change(&mut self) -> bool {
+        std::mem::take(&mut self.map_changed)
     }
 
     /// The device answering at a port, as a `PortIo`.
@@ -341,7 +384,8 @@ impl Board {
             DeviceId::A20 => true,
             DeviceId::Pci => {
                 self.reset_requested |= self.pci.take_reset_request();
-                self.reset_requested
+                self.map_changed |= self.sync_pam();
+                self.reset_requested || self.map_changed
             }
             _ => false,
         }
@@ -355,6 +399,12 @@ impl Bus for Board {
 
     fn mmio_read(&mut self, paddr: u32, size: u8, icount: u64) -> u32 {
         let now = self.clock.now(icount);
+        if let Some(off) = self.map.legacy_read(paddr) {
+            let mut b = [0u8; 4];
+            let n = usize::from(size).min(4);
+            self.ram.read_slice(off as usize, &mut b[..n]);
+            return u32::from_le_bytes(b);
+        }
         match paddr & !0xFFF {
             lapic::DEFAULT_BASE => self.lapic.read(now, paddr & 0xFFF),
             ioapic::DEFAULT_BASE => self.ioapic.read(paddr & 0xFFF),
@@ -362,8 +412,14 @@ impl Bus for Board {
         }
     }
 
-    fn mmio_write(&mut self, paddr: u32, _size: u8, value: u32, icount: u64) -> BusAction {
+    fn mmio_write(&mut self, paddr: u32, size: u8, value: u32, icount: u64) -> BusAction {
         let now = self.clock.now(icount);
+        if let Some(off) = self.map.legacy_write(paddr) {
+            let n = usize::from(size).min(4);
+            self.ram
+                .write_slice(off as usize, &value.to_le_bytes()[..n]);
+            return BusAction::Continue;
+        }
         match paddr & !0xFFF {
             lapic::DEFAULT_BASE => {
                 self.lapic.write(now, paddr & 0xFFF, value);

@@ -66,6 +66,9 @@ pub struct MachineConfig {
     pub disks: [Option<PathBuf>; 4],
     /// Floppy images in drives A: and B: (`--fda`, `--fdb`).
     pub floppies: [Option<PathBuf>; 2],
+    /// A CD image (ISO 9660) in the ATAPI drive on the secondary channel's device 0, where
+    /// QEMU's `-cdrom` puts it (`--cdrom`). Never written.
+    pub cdrom: Option<PathBuf>,
     /// Where the guest's writes to the hard disk and floppy images go.
     pub disk_writes: WriteMode,
     /// The order in which the BIOS tries boot devices (`--boot`), first to last.
@@ -155,6 +158,7 @@ impl Default for MachineConfig {
             ns_per_insn: 4,
             disks: Default::default(),
             floppies: Default::default(),
+            cdrom: None,
             disk_writes: WriteMode::Discard,
             boot_order: parse_boot_order(DEFAULT_BOOT_ORDER).unwrap_or_default(),
         }

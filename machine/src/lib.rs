@@ -10,6 +10,7 @@ pub mod linux;
 pub mod memory_map;
 pub mod multiboot;
 mod ports;
+mod table_loader;
 
 pub use board::Board;
 pub use config::{MachineConfig, Sink};
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 use amber_cpu::state::fl;
 use amber_cpu::{Bus, Cpu, Exit, Fault, GuestRam, Seg};
 
-use memory_map::{MemoryMap, MAX_RAM};
+use memory_map::{MemoryMap, MAX_RAM, PAM_COUNT};
 
 /// Why a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +70,8 @@ pub struct Machine {
 enum Boot {
     None,
     Bios,
+    /// External firmware from a ROM image (`--bios`), already in the ROM area.
+    Rom,
     Linux {
         image: Vec<u8>,
         cmdline: String,
@@ -80,6 +83,19 @@ enum Boot {
         modules: Vec<Module>,
     },
 }
+
+/// The PAM setting amber's own firmware leaves, as a BIOS does after POST (it runs from ROM
+/// and needs no shadow): C0000-EFFFF read-write RAM for option ROMs and upper memory,
+/// F0000-FFFFF the ROM. Direct kernel boots get the same.
+const BUILTIN_PAM: [u8; PAM_COUNT] = [0x00, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33];
+
+/// The board's power management and interrupt controllers, as the ACPI tables name them.
+const PM_CONFIG: amber_bios::acpi::PmConfig = amber_bios::acpi::PmConfig {
+    base: amber_devices::acpi_pm::BASE,
+    sci: 9,
+    lapic: amber_devices::lapic::DEFAULT_BASE,
+    ioapic: amber_devices::ioapic::DEFAULT_BASE,
+};
 
 /// How long an idle guest waits for serial input before its clock skips ahead.
 const INPUT_WAIT: Duration = Duration::from_millis(10);
@@ -105,6 +121,8 @@ impl Machine {
             boot: Boot::None,
             epoch: None,
         };
+        m.board.set_pam(BUILTIN_PAM);
+        m.board.take_map_change();
         m.install_acpi();
         Ok(m)
     }
@@ -113,18 +131,10 @@ impl Machine {
     /// BIOS area (F0000), where operating systems search for it.
     fn install_acpi(&mut self) {
         let map = self.board.map;
-        let tables = amber_bios::acpi::build(
-            map.ram_size(),
-            amber_bios::acpi::PmConfig {
-                base: amber_devices::acpi_pm::BASE,
-                sci: 9,
-                lapic: amber_devices::lapic::DEFAULT_BASE,
-                ioapic: amber_devices::ioapic::DEFAULT_BASE,
-            },
-        );
+        let tables = amber_bios::acpi::build(map.ram_size(), PM_CONFIG);
         let ram = &self.board.ram;
         ram.write_slice(tables.base as usize, &tables.bytes);
-        ram.write_slice(map.rom_offset() as usize, &tables.rsdp);
+        ram.write_slice(map.bios_area_offset() as usize, &tables.rsdp);
     }
 
     /// Copies `image` into guest memory at `addr`; false if it does not fit.
@@ -188,6 +198,43 @@ impl Machine {
         Ok(())
     }
 
+    /// Powers on through external firmware (`--bios`): the ROM image (64, 128 or 256 KiB)
+    /// at the top of 4 GiB and its last 128 KiB below 1 MiB, the PAM registers at their
+    /// reset value so the firmware shadows itself, and the CPU at the reset vector. A VGA
+    /// BIOS goes to the firmware as QEMU hands it to SeaBIOS, the fw_cfg file
+    /// `vgaroms/vgabios.bin`; without one, `etc/sercon-port` asks SeaBIOS to put its
+    /// screen on COM1, as QEMU does without a display.
+    pub fn boot_rom(&mut self, image: &[u8], vga_bios: Option<&[u8]>) -> Result<(), String> {
+        let size = u32::try_from(image.len()).unwrap_or(0);
+        if !self.board.map.set_rom_size(size) {
+            return Err(format!(
+                "{} bytes is not a firmware ROM size (64, 128 or 256 KiB)",
+                image.len()
+            ));
+        }
+        self.board
+            .ram
+            .write_slice(self.board.map.rom_offset() as usize, image);
+        table_loader::install(&mut self.board.fw_cfg, PM_CONFIG);
+        match vga_bios {
+            Some(rom) => self
+                .board
+                .fw_cfg
+                .add_file("vgaroms/vgabios.bin", rom.to_vec()),
+            None => self
+                .board
+                .fw_cfg
+                .add_file("etc/sercon-port", 0x3F8u16.to_le_bytes().to_vec()),
+        }
+        self.board.set_pam([0; PAM_COUNT]);
+        self.board.take_map_change();
+        self.boot = Boot::Rom;
+        self.cpu.reset();
+        self.cpu.flush_tlb();
+        self.cpu.flush_code();
+        Ok(())
+    }
+
     /// Runs the BIOS service whose stub trapped. The service may have written memory that
     /// holds code (a boot sector), so decoded blocks are dropped.
     fn bios_trap(&mut self) {
@@ -241,7 +288,12 @@ impl Machine {
     /// and its files loaded afresh, as QEMU's -kernel does).
     pub fn reboot(&mut self) -> Result<(), String> {
         self.board.reset();
-        self.install_acpi();
+        self.board.take_map_change();
+        self.cpu.flush_tlb();
+        if !matches!(self.boot, Boot::Rom) {
+            self.board.set_pam(BUILTIN_PAM);
+            self.install_acpi();
+        }
         match std::mem::replace(&mut self.boot, Boot::None) {
             Boot::None => {
                 self.cpu.reset();
@@ -249,6 +301,12 @@ impl Machine {
                 Ok(())
             }
             Boot::Bios => self.boot_bios(),
+            Boot::Rom => {
+                self.boot = Boot::Rom;
+                self.cpu.reset();
+                self.cpu.flush_code();
+                Ok(())
+            }
             Boot::Linux {
                 image,
                 cmdline,
@@ -350,6 +408,10 @@ impl Machine {
         }
         if self.board.take_reset_request() {
             return Some(Outcome::Reset);
+        }
+        if self.board.take_map_change() {
+            self.cpu.flush_tlb();
+            self.cpu.flush_code();
         }
         self.cpu.set_a20(self.board.a20.enabled());
         None

@@ -84,3 +84,30 @@ pub fn identify_disk(total: u64, current: Chs, multiple: u16, serial: &str) -> [
     }
     w
 }
+
+/// The IDENTIFY PACKET DEVICE block of the CD-ROM drive (ATA-6, IDENTIFY PACKET DEVICE command).
+pub fn identify_packet(serial: &str) -> [u16; 256] {
+    let mut w = [0u16; 256];
+    // ATAPI (10b), CD-ROM device type 05h, removable, DRQ within 50 us (10b), 12-byte
+    // command packets (00b).
+    w[0] = 0x8000 | (0x05 << 8) | (1 << 7) | (0b10 << 5);
+    put_string(&mut w[10..20], serial);
+    put_string(&mut w[23..27], env!("CARGO_PKG_VERSION"));
+    put_string(&mut w[27..47], "AMBER CD-ROM");
+    w[49] = (1 << 9) | (1 << 11); // LBA, IORDY; no DMA (PIO only)
+    w[50] = 0x4000;
+    w[51] = 0x0200; // PIO mode 2 timing
+    w[53] = 0x0002; // words 64-70 valid
+    w[64] = 0x0003; // PIO modes 3 and 4
+    w[65] = 120;
+    w[66] = 120;
+    w[67] = 120;
+    w[68] = 120;
+    w[80] = 0x007E; // ATA-1 to ATA-6
+    w[82] = (1 << 14) | (1 << 9) | (1 << 4); // NOP, DEVICE RESET, PACKET
+    w[83] = 1 << 14;
+    w[84] = 1 << 14;
+    w[85] = w[82];
+    w[87] = 1 << 14;
+    w
+}

@@ -1,17 +1,22 @@
 //! An ATA channel of the PIIX IDE controller (ATA/ATAPI-6, T13/1410D): the command block
 //! registers at 0x1F0-0x1F7 (0x170-0x177 for the second channel), the control block at 0x3F6
-//! (0x376), up to two disks sharing one task file, PIO data transfer, LBA28, LBA48 and CHS
-//! addressing, and INTRQ on IRQ 14 (15).
+//! (0x376), up to two devices sharing one task file, PIO data transfer, and INTRQ on IRQ 14
+//! (15). A device is a disk (`disk_commands.rs`: LBA28, LBA48 and CHS addressing) or an
+//! ATAPI CD-ROM (`atapi.rs`: the PACKET protocol; `mmc.rs`, `mmc_info.rs`: its packet
+//! commands); each kind has its own command table.
 //!
 //! Commands complete at once (no BSY period): a PIO-in command has its first DRQ block ready
 //! when the command register is written, a PIO-out command waits for its data.
 
+mod atapi;
+mod disk_commands;
 mod identify;
+mod mmc;
+mod mmc_info;
 
 use crate::disk::{Disk, DiskError, SECTOR};
 use crate::{IrqLine, Nanos, PortIo};
 pub use identify::Chs;
-use identify::{identify_disk, MAX_MULTIPLE};
 
 /// Status register bits (ATA-6 7.15.6).
 pub mod status {
@@ -37,14 +42,16 @@ const HOB: u8 = 0x80;
 const LBA: u8 = 0x40;
 const DEV: u8 = 0x10;
 
-/// A disk on the channel.
+/// A device on the channel: a disk, or a CD-ROM when `atapi` is set.
 struct Drive {
     disk: Disk,
-    /// The CHS translation set by INITIALIZE DEVICE PARAMETERS.
+    /// The CHS translation set by INITIALIZE DEVICE PARAMETERS (disks only).
     chs: Chs,
     /// READ/WRITE MULTIPLE block size (SET MULTIPLE MODE), 0 until set.
     multiple: u16,
     serial: String,
+    /// The packet-command state of an ATAPI CD-ROM, None for a disk.
+    atapi: Option<atapi::Cdrom>,
 }
 
 /// A register written twice for LBA48: the current value and the one before (HOB).
@@ -72,6 +79,10 @@ enum Transfer {
     PioIn,
     /// Sectors from the host, written to `lba` onwards when the buffer fills.
     PioOut,
+    /// The command packet of a PACKET command from the host.
+    PacketCommand,
+    /// The data of a packet command to the host, in DRQ blocks of the byte count.
+    PacketIn,
 }
 
 /// The command table: opcode, handler.
@@ -98,6 +109,11 @@ pub struct AtaChannel {
     ext: bool,
     remaining: u64,
     block: u64,
+    /// The data-in phase of a PACKET command.
+    packet: atapi::PacketTransfer,
+    /// The task file still holds the reset signature: selecting the other device shows its
+    /// own (each device keeps its registers on a real channel).
+    signature: bool,
     /// The last storage error, kept for the board to log.
     pub last_error: Option<String>,
 }
@@ -122,6 +138,8 @@ impl AtaChannel {
             ext: false,
             remaining: 0,
             block: 1,
+            packet: atapi::PacketTransfer::default(),
+            signature: false,
             last_error: None,
         };
         ch.reset();
@@ -137,6 +155,24 @@ impl AtaChannel {
                 chs,
                 multiple: 0,
                 serial: serial.to_string(),
+                atapi: None,
+            });
+        }
+        self.reset();
+    }
+
+    /// Attaches a read-only CD-ROM (an ISO image) as ATAPI device `unit` (0 or 1); `serial`
+    /// is what IDENTIFY PACKET DEVICE reports. A trailing partial 2048-byte block is not part
+    /// of the medium.
+    pub fn attach_cdrom(&mut self, unit: usize, disk: Disk, serial: &str) {
+        let chs = Chs::for_sectors(disk.sectors());
+        if let Some(slot) = self.drives.get_mut(unit) {
+            *slot = Some(Drive {
+                disk,
+                chs,
+                multiple: 0,
+                serial: serial.to_string(),
+                atapi: Some(atapi::Cdrom::default()),
             });
         }
         self.reset();
@@ -160,23 +196,31 @@ impl AtaChannel {
     }
 
     /// The signature and status after a reset or EXECUTE DEVICE DIAGNOSTIC (ATA-6 9.12):
-    /// count and LBA low 1, LBA mid and high 0, error 1 (device 0 passed).
+    /// error 1 (device 0 passed) and the selected device's signature.
     pub fn reset(&mut self) {
+        self.device = 0;
+        self.load_signature();
+        self.error = 0x01;
+        self.transfer = Transfer::None;
+        self.set_irq(false);
+    }
+
+    /// The selected device's signature (ATA-6 9.12): count and LBA low 1, LBA mid and high
+    /// 0 for a disk (status DRDY), 14h and EBh for a packet device (status 0, see atapi.rs).
+    fn load_signature(&mut self) {
+        let (mid, high, status) = match self.drive().map(|d| d.atapi.is_some()) {
+            Some(false) => (0, 0, status::DRDY | status::DSC),
+            Some(true) => (0x14, 0xEB, 0),
+            None => (0, 0, 0),
+        };
         self.count = Fifo2 { cur: 1, prev: 0 };
         self.lba = [
             Fifo2 { cur: 1, prev: 0 },
-            Fifo2::default(),
-            Fifo2::default(),
+            Fifo2 { cur: mid, prev: 0 },
+            Fifo2 { cur: high, prev: 0 },
         ];
-        self.device = 0;
-        self.error = 0x01;
-        self.status = if self.drives[0].is_some() {
-            status::DRDY | status::DSC
-        } else {
-            0
-        };
-        self.transfer = Transfer::None;
-        self.set_irq(false);
+        self.status = status;
+        self.signature = true;
     }
 
     fn set_irq(&mut self, on: bool) {
@@ -201,168 +245,11 @@ impl AtaChannel {
         self.interrupt();
     }
 
-    /// The LBA the task file addresses: LBA48 from both halves of each register, LBA28 from
-    /// the low 28 bits, or CHS through the drive's current translation.
-    fn address(&mut self, ext: bool) -> Option<u64> {
-        let [lo, mid, hi] = self.lba;
-        if ext {
-            return Some(
-                u64::from(hi.prev) << 40
-                    | u64::from(mid.prev) << 32
-                    | u64::from(lo.prev) << 24
-                    | u64::from(hi.cur) << 16
-                    | u64::from(mid.cur) << 8
-                    | u64::from(lo.cur),
-            );
-        }
-        if self.device & LBA != 0 {
-            return Some(
-                u64::from(self.device & 0x0F) << 24
-                    | u64::from(hi.cur) << 16
-                    | u64::from(mid.cur) << 8
-                    | u64::from(lo.cur),
-            );
-        }
-        let head = u64::from(self.device & 0x0F);
-        let cyl = u64::from(hi.cur) << 8 | u64::from(mid.cur);
-        let sector = u64::from(lo.cur);
-        let chs = self.drive()?.chs;
-        if sector == 0 || sector > u64::from(chs.sectors) || head >= u64::from(chs.heads) {
-            return None;
-        }
-        Some((cyl * u64::from(chs.heads) + head) * u64::from(chs.sectors) + sector - 1)
-    }
-
-    /// The sector count: 0 means 256 (LBA28) or 65536 (LBA48).
-    fn sector_count(&self, ext: bool) -> u64 {
-        match (ext, self.count.wide() & 0xFFFF, self.count.cur) {
-            (true, 0, _) => 65536,
-            (true, n, _) => n,
-            (false, _, 0) => 256,
-            (false, _, n) => u64::from(n),
-        }
-    }
-
-    /// Writes the address of the last sector moved back into the task file, as a command
-    /// that ends in error leaves it (ATA-6 6.3.4 "LBA of the first unrecoverable error").
-    fn report_address(&mut self, lba: u64, ext: bool) {
-        for (i, r) in self.lba.iter_mut().enumerate() {
-            r.cur = (lba >> (8 * i)) as u8;
-            if ext {
-                r.prev = (lba >> (24 + 8 * i)) as u8;
-            }
-        }
-        if !ext {
-            self.device = (self.device & 0xF0) | ((lba >> 24) as u8 & 0x0F);
-        }
-    }
-
-    /// Starts a PIO transfer of `count` sectors from `lba` in DRQ blocks of `block` sectors.
-    /// A range that runs past the end moves the sectors before it, then ends with IDNF and
-    /// the first missing sector's address, as a drive finds the sector missing only when it
-    /// gets there.
-    fn start(&mut self, ext: bool, block: u64, out: bool) {
-        let Some(lba) = self.address(ext) else {
-            return self.abort(error::IDNF);
-        };
-        let count = self.sector_count(ext);
-        self.ext = ext;
-        self.next_lba = lba;
-        self.remaining = count;
-        self.block = block.max(1);
-        if out {
-            self.transfer = Transfer::PioOut;
-            self.prepare_out();
-        } else {
-            self.transfer = Transfer::PioIn;
-            self.load_block();
-        }
-    }
-
-    /// Sectors of the current block that exist, or None (after ending the command with
-    /// IDNF) if the block starts past the end of the disk.
-    fn block_sectors(&mut self) -> Option<u64> {
-        let sectors = self.drive().map_or(0, |d| d.disk.sectors());
-        if self.next_lba >= sectors {
-            self.report_address(self.next_lba, self.ext);
-            self.abort(error::IDNF);
-            return None;
-        }
-        Some(self.block.min(self.remaining).min(sectors - self.next_lba))
-    }
-
-    /// Reads the next DRQ block into the buffer and raises INTRQ; the transfer ends with
-    /// the last block read by the host.
-    fn load_block(&mut self) {
-        let Some(n) = self.block_sectors() else {
-            return;
-        };
-        self.buffer.clear();
-        let mut sector = [0u8; SECTOR];
-        for i in 0..n {
-            let lba = self.next_lba + i;
-            let Some(d) = self.drive() else {
-                return self.abort(error::ABRT);
-            };
-            if let Err(e) = d.disk.read_sector(lba, &mut sector) {
-                self.last_error = Some(e.to_string());
-                self.report_address(lba, self.ext);
-                return self.abort(error::UNC);
-            }
-            self.buffer.extend_from_slice(&sector);
-        }
-        self.next_lba += n;
-        self.remaining -= n;
-        self.pos = 0;
-        self.status = status::DRDY | status::DSC | status::DRQ;
-        self.error = 0;
-        self.interrupt();
-    }
-
-    /// Opens the buffer for the next block from the host (no INTRQ before the first block).
-    fn prepare_out(&mut self) {
-        let Some(n) = self.block_sectors() else {
-            return;
-        };
-        let n = n as usize;
-        self.buffer.clear();
-        self.buffer.resize(n * SECTOR, 0);
-        self.pos = 0;
-        self.status = status::DRDY | status::DSC | status::DRQ;
-        self.error = 0;
-    }
-
-    /// Writes a full block from the host, then opens the next one or completes.
-    fn store_block(&mut self) {
-        let n = (self.buffer.len() / SECTOR) as u64;
-        for i in 0..n {
-            let lba = self.next_lba + i;
-            let at = i as usize * SECTOR;
-            let mut sector = [0u8; SECTOR];
-            sector.copy_from_slice(&self.buffer[at..at + SECTOR]);
-            let Some(d) = self.drive() else {
-                return self.abort(error::ABRT);
-            };
-            if let Err(e) = d.disk.write_sector(lba, &sector) {
-                self.last_error = Some(e.to_string());
-                self.report_address(lba, self.ext);
-                return self.abort(error::UNC);
-            }
-        }
-        self.next_lba += n;
-        self.remaining -= n;
-        if self.remaining == 0 {
-            self.transfer = Transfer::None;
-            self.ok();
-        } else {
-            self.prepare_out();
-            self.interrupt();
-        }
-    }
-
     fn data_read(&mut self, size: u8) -> u32 {
-        if self.transfer != Transfer::PioIn {
-            return 0xFFFF_FFFF >> (32 - 8 * u32::from(size));
+        match self.transfer {
+            Transfer::PioIn => {}
+            Transfer::PacketIn => return self.packet_read(size),
+            _ => return 0xFFFF_FFFF >> (32 - 8 * u32::from(size)),
         }
         let mut v = 0u32;
         for i in 0..usize::from(size) {
@@ -381,8 +268,10 @@ impl AtaChannel {
     }
 
     fn data_write(&mut self, size: u8, value: u32) {
-        if self.transfer != Transfer::PioOut {
-            return;
+        match self.transfer {
+            Transfer::PioOut => {}
+            Transfer::PacketCommand => return self.packet_write(size, value),
+            _ => return,
         }
         for i in 0..usize::from(size) {
             if let Some(b) = self.buffer.get_mut(self.pos + i) {
@@ -396,117 +285,44 @@ impl AtaChannel {
     }
 
     /// The command register (ATA-6 ch. 8): an absent device ignores commands, and so does
-    /// one with BSY or DRQ set (the host may not write the register then, 7.4).
+    /// one with BSY or DRQ set (the host may not write the register then, 7.4), but for
+    /// DEVICE RESET to a packet device. Disks and packet devices have command tables of
+    /// their own.
     fn command(&mut self, cmd: u8) {
-        if self.drive().is_none() || self.status & (status::BSY | status::DRQ) != 0 {
+        let Some(atapi) = self.drive().map(|d| d.atapi.is_some()) else {
+            return;
+        };
+        let busy = self.status & (status::BSY | status::DRQ) != 0;
+        if busy && !(atapi && cmd == atapi::DEVICE_RESET) {
             return;
         }
         self.set_irq(false);
         self.transfer = Transfer::None;
-        let handler = COMMANDS
+        self.signature = false;
+        let table = if atapi {
+            atapi::ATAPI_COMMANDS
+        } else {
+            disk_commands::COMMANDS
+        };
+        let handler = table
             .iter()
             .find(|&&(lo, hi, _)| (lo..=hi).contains(&cmd))
             .map_or(AtaChannel::unsupported as Command, |&(_, _, h)| h);
         handler(self, cmd);
     }
 
+    /// The device register; selecting the other device right after a reset shows its
+    /// signature.
+    fn select(&mut self, v: u8) {
+        let other = (v ^ self.device) & DEV != 0;
+        self.device = v;
+        if self.signature && other {
+            self.load_signature();
+        }
+    }
+
     fn unsupported(&mut self, _cmd: u8) {
         self.abort(error::ABRT);
-    }
-
-    fn identify(&mut self, _cmd: u8) {
-        let Some(d) = self.drive() else {
-            return self.abort(error::ABRT);
-        };
-        let words = identify_disk(d.disk.sectors(), d.chs, d.multiple, &d.serial);
-        self.buffer = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        self.pos = 0;
-        self.remaining = 0;
-        self.transfer = Transfer::PioIn;
-        self.status = status::DRDY | status::DSC | status::DRQ;
-        self.error = 0;
-        self.interrupt();
-    }
-
-    fn read_sectors(&mut self, cmd: u8) {
-        self.start(cmd == 0x24, 1, false);
-    }
-
-    fn write_sectors(&mut self, cmd: u8) {
-        self.start(cmd == 0x34, 1, true);
-    }
-
-    /// READ/WRITE MULTIPLE (EXT): abort until SET MULTIPLE MODE has enabled them.
-    fn multiple(&mut self, cmd: u8) {
-        let block = self.drive().map_or(0, |d| d.multiple);
-        if block == 0 {
-            return self.abort(error::ABRT);
-        }
-        let (ext, out) = match cmd {
-            0xC4 => (false, false),
-            0xC5 => (false, true),
-            0x29 => (true, false),
-            _ => (true, true),
-        };
-        self.start(ext, u64::from(block), out);
-    }
-
-    /// SET MULTIPLE MODE: a power of two up to the maximum, or 0 to disable.
-    fn set_multiple(&mut self, _cmd: u8) {
-        let n = u16::from(self.count.cur);
-        if n > MAX_MULTIPLE || (n != 0 && !n.is_power_of_two()) {
-            return self.abort(error::ABRT);
-        }
-        if let Some(d) = self.drive() {
-            d.multiple = n;
-        }
-        self.ok();
-    }
-
-    /// READ VERIFY SECTORS (EXT): checks the range without moving data.
-    fn verify(&mut self, cmd: u8) {
-        let ext = cmd == 0x42;
-        let Some(lba) = self.address(ext) else {
-            return self.abort(error::IDNF);
-        };
-        let count = self.sector_count(ext);
-        let sectors = self.drive().map_or(0, |d| d.disk.sectors());
-        if lba.checked_add(count).is_none_or(|end| end > sectors) {
-            return self.abort(error::IDNF);
-        }
-        self.ok();
-    }
-
-    fn flush_cache(&mut self, _cmd: u8) {
-        let result = self.drive().map(|d| d.disk.flush());
-        match result {
-            Some(Ok(())) => self.ok(),
-            Some(Err(e)) => {
-                self.last_error = Some(e.to_string());
-                self.abort(error::ABRT)
-            }
-            None => self.abort(error::ABRT),
-        }
-    }
-
-    /// INITIALIZE DEVICE PARAMETERS: the CHS translation's heads (device register + 1) and
-    /// sectors per track (count).
-    fn initialize_parameters(&mut self, _cmd: u8) {
-        let heads = u32::from(self.device & 0x0F) + 1;
-        let sectors = u32::from(self.count.cur);
-        let Some(d) = self.drive() else {
-            return self.abort(error::ABRT);
-        };
-        if sectors == 0 {
-            return self.abort(error::ABRT);
-        }
-        let per_cylinder = u64::from(heads * sectors);
-        d.chs = Chs {
-            cylinders: (d.disk.sectors() / per_cylinder).min(65535) as u32,
-            heads,
-            sectors,
-        };
-        self.ok();
     }
 
     /// SET FEATURES: transfer modes, write cache and read look-ahead settings are accepted
@@ -536,29 +352,6 @@ impl AtaChannel {
         self.interrupt();
     }
 }
-
-/// Opcode ranges and their handlers (ATA-6 Table 19).
-const COMMANDS: &[(u8, u8, Command)] = &[
-    (0x10, 0x1F, AtaChannel::complete),
-    (0x20, 0x21, AtaChannel::read_sectors),
-    (0x24, 0x24, AtaChannel::read_sectors),
-    (0x29, 0x29, AtaChannel::multiple),
-    (0x30, 0x31, AtaChannel::write_sectors),
-    (0x34, 0x34, AtaChannel::write_sectors),
-    (0x39, 0x39, AtaChannel::multiple),
-    (0x40, 0x42, AtaChannel::verify),
-    (0x70, 0x7F, AtaChannel::complete),
-    (0x90, 0x90, AtaChannel::diagnostic),
-    (0x91, 0x91, AtaChannel::initialize_parameters),
-    (0xC4, 0xC5, AtaChannel::multiple),
-    (0xC6, 0xC6, AtaChannel::set_multiple),
-    (0xE0, 0xE3, AtaChannel::complete),
-    (0xE5, 0xE5, AtaChannel::check_power_mode),
-    (0xE7, 0xE7, AtaChannel::flush_cache),
-    (0xEA, 0xEA, AtaChannel::flush_cache),
-    (0xEC, 0xEC, AtaChannel::identify),
-    (0xEF, 0xEF, AtaChannel::set_features),
-];
 
 /// The command block: offsets 0-7 from the channel's base port; the control block register
 /// is offset 0x206 (0x3F6 for the base 0x1F0).
@@ -605,6 +398,9 @@ impl PortIo for AtaChannel {
             // Any write but data clears HOB (ATA-6 7.8).
             self.control &= !HOB;
         }
+        if matches!(reg, 1..=5) {
+            self.signature = false;
+        }
         match reg & 7 {
             _ if reg == CONTROL_OFFSET => {
                 let was_reset = self.control & SRST != 0;
@@ -622,11 +418,15 @@ impl PortIo for AtaChannel {
             3 => self.lba[0].write(v),
             4 => self.lba[1].write(v),
             5 => self.lba[2].write(v),
-            6 => self.device = v,
+            6 => self.select(v),
             _ => self.command(v),
         }
     }
 }
 
+#[cfg(test)]
+mod atapi_tests;
+#[cfg(test)]
+mod mmc_tests;
 #[cfg(test)]
 mod tests;

@@ -8,8 +8,8 @@ use super::*;
 use crate::disk::WriteMode;
 use crate::IrqLines;
 
-const BASE: u16 = 0x1F0;
-const CTRL: u16 = 0x3F6;
+pub(super) const BASE: u16 = 0x1F0;
+pub(super) const CTRL: u16 = 0x3F6;
 
 /// A scratch image of `sectors` sectors, each filled with its number's low byte and then a
 /// marker in its first two bytes (the LBA, little-endian).
@@ -35,15 +35,15 @@ fn channel(name: &str, sectors: u64) -> (AtaChannel, Rc<IrqLines>) {
     (ch, lines)
 }
 
-fn rd(ch: &mut AtaChannel, port: u16) -> u8 {
+pub(super) fn rd(ch: &mut AtaChannel, port: u16) -> u8 {
     ch.read(0, port, 1) as u8
 }
 
-fn wr(ch: &mut AtaChannel, port: u16, v: u8) {
+pub(super) fn wr(ch: &mut AtaChannel, port: u16, v: u8) {
     ch.write(0, port, 1, u32::from(v));
 }
 
-fn irq(lines: &IrqLines) -> bool {
+pub(super) fn irq(lines: &IrqLines) -> bool {
     lines.levels() & (1 << 14) != 0
 }
 
