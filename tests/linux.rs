@@ -2,11 +2,12 @@
 //! initramfs, both built from Debian packages by `testsuites/linux/fetch.sh` (which `.ci/run`
 //! calls), boots headless with `console=ttyS0` to a shell; the test types commands on the
 //! serial line and checks the answers; `reboot -f` boots it again, and `poweroff -f` ends the
-//! run with exit status 0 through ACPI. Without the files it says so and skips, except under CI=true, where that is a
-//! failure.
+//! run with exit status 0 through ACPI. The same kernel also boots from a syslinux disk
+//! through the built-in BIOS and through SeaBIOS (`--bios`), and (item 5c) from an isolinux
+//! CD. Without the files it says so and skips, except under CI=true, where that is a failure.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -133,25 +134,24 @@ fn guest_files(names: &[&str]) -> Option<Vec<PathBuf>> {
 /// Item 5b with the built-in BIOS: a raw hard-disk image with an MBR, a FAT partition and
 /// syslinux boots the same kernel through the BIOS's INT 13h, the kernel's real-mode setup
 /// uses the BIOS services, and the shell answers; the image is not modified.
-#[test]
-fn syslinux_disk_boots_through_the_builtin_bios() {
-    let Some(files) = guest_files(&["syslinux.img"]) else {
+/// Boots `image` (the syslinux disk or the isolinux CD, attached by `drive`, with
+/// `firmware`'s options), checks the shell answers and powers off by ACPI; the image must be
+/// unchanged.
+fn boot_media(image: &str, drive: &[&str], firmware: &[&str], label: &str) {
+    let Some(files) = guest_files(&[image]) else {
         return;
     };
     let before = std::fs::read(&files[0]).unwrap();
     let start = Instant::now();
-    let mut console = Console::start(&[
-        "run",
-        "--headless",
-        "--timeout",
-        "600s",
-        "--hda",
-        files[0].to_str().unwrap(),
-    ]);
+    let mut args = vec!["run", "--headless", "--timeout", "600s"];
+    args.extend_from_slice(drive);
+    args.push(files[0].to_str().unwrap());
+    args.extend_from_slice(firmware);
+    let mut console = Console::start(&args);
     let ready = console.wait_for("amber-linux: shell ready", 0, Duration::from_secs(300));
     console.wait_for("# ", ready, Duration::from_secs(60));
     eprintln!(
-        "linux: shell prompt from disk after {:.1} s",
+        "linux: shell prompt from {image} through {label} after {:.1} s",
         start.elapsed().as_secs_f64()
     );
     console.ask("uname -sm", "Linux i686");
@@ -160,6 +160,48 @@ fn syslinux_disk_boots_through_the_builtin_bios() {
         std::fs::read(&files[0]).unwrap() == before,
         "the image is unchanged"
     );
+}
+
+#[test]
+fn syslinux_disk_boots_through_the_builtin_bios() {
+    boot_media("syslinux.img", &["--hda"], &[], "the built-in BIOS");
+}
+
+/// Debian's SeaBIOS, the firmware QEMU runs.
+const SEABIOS: &str = "/usr/share/seabios/bios-256k.bin";
+
+/// SeaBIOS's path, or None (skip; a failure under CI).
+fn seabios() -> Option<&'static str> {
+    if Path::new(SEABIOS).exists() {
+        return Some(SEABIOS);
+    }
+    let msg = format!("linux: {SEABIOS} is missing (Debian package seabios)");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{msg} (required under CI)"
+    );
+    eprintln!("{msg}; skipping");
+    None
+}
+
+/// Items 4 and 5b with external firmware: SeaBIOS shadows itself through the PAM registers,
+/// finds the disk with its own ATA driver, boots syslinux, and hands Linux the ACPI tables it
+/// loaded from fw_cfg, so `poweroff -f` ends the run with status 0 here too.
+#[test]
+fn syslinux_disk_boots_through_seabios() {
+    if let Some(bios) = seabios() {
+        boot_media("syslinux.img", &["--hda"], &["--bios", bios], "SeaBIOS");
+    }
+}
+
+/// Item 5c: the isolinux CD boots by El Torito (no emulation) from the ATAPI drive, its
+/// kernel and initramfs read through INT 13h's 2048-byte extended reads.
+#[test]
+fn isolinux_cd_boots_through_seabios() {
+    if let Some(bios) = seabios() {
+        let firmware = ["--bios", bios, "--boot", "d"];
+        boot_media("isolinux.iso", &["--cdrom"], &firmware, "SeaBIOS");
+    }
 }
 
 #[test]

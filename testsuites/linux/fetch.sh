@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Builds the Linux acceptance guest from Debian packages (nothing from elsewhere, nothing
 # prebuilt committed): Debian 12's i386 kernel (the linux-image-686 metapackage's current
-# kernel), an initramfs holding busybox-static:i386 (make_initramfs.py), and a hard-disk
-# image booting them with syslinux (make_syslinux_disk.py; needs syslinux, mtools and
-# dosfstools). Output: DIR/vmlinuz, DIR/initramfs.cpio and DIR/syslinux.img (DIR defaults
-# to target/linux). Run as root: it adds
-# the i386 architecture to dpkg. An `apt-get update` that fails on one index must not stop
+# kernel), an initramfs holding busybox-static:i386 (make_initramfs.py), a hard-disk image
+# booting them with syslinux (make_syslinux_disk.py; needs syslinux, mtools and dosfstools)
+# and a CD image booting them with isolinux (make_isolinux_cd.sh; needs isolinux and
+# xorriso). Output: DIR/vmlinuz, DIR/initramfs.cpio, DIR/syslinux.img and DIR/isolinux.iso
+# (DIR defaults to target/linux). Run as root: it adds the i386 architecture to dpkg. An `apt-get update` that fails on one index must not stop
 # it (the packages still download).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir="${1:-target/linux}"
 mkdir -p "$dir"
 cd "$dir"
-if [ -s vmlinuz ] && [ -s initramfs.cpio ] && [ -s syslinux.img ]; then
-    exit 0
-fi
+# The boot media, each built once from the kernel and the initramfs.
+media() {
+    [ -s syslinux.img ] || python3 "$here/make_syslinux_disk.py" vmlinuz initramfs.cpio syslinux.img
+    [ -s isolinux.iso ] || "$here/make_isolinux_cd.sh" vmlinuz initramfs.cpio isolinux.iso
+}
 if [ -s vmlinuz ] && [ -s initramfs.cpio ]; then
-    python3 "$here/make_syslinux_disk.py" vmlinuz initramfs.cpio syslinux.img
+    media
     exit 0
 fi
 dpkg --add-architecture i386
@@ -33,5 +35,5 @@ dpkg-deb -x busybox-static_*.deb busybox
 cp kernel/boot/vmlinuz-* ../vmlinuz
 python3 "$here/make_initramfs.py" busybox/bin/busybox ../initramfs.cpio
 cd .. && rm -rf pkg
-python3 "$here/make_syslinux_disk.py" vmlinuz initramfs.cpio syslinux.img
+media
 echo "fetch.sh: $kernel and busybox-static in $(pwd)"
