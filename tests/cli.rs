@@ -166,3 +166,58 @@ fn bad_input_gives_one_line_and_status_2() {
         assert!(!stderr(&out).contains("panicked"), "{bad:?}");
     }
 }
+
+/// A boot sector that exits through isa-debug-exit with the high nibble of DL, the drive
+/// the BIOS booted it from: status (DL >> 4) << 1 | 1.
+fn boot_sector_image(name: &str, size: usize) -> PathBuf {
+    let mut a = CodeAssembler::new(16).unwrap();
+    a.mov(al, dl).unwrap();
+    a.shr(al, 4).unwrap();
+    a.out(0xF4, al).unwrap();
+    a.hlt().unwrap();
+    let mut img = a.assemble(0x7C00).unwrap();
+    img.resize(size, 0);
+    img[510] = 0x55;
+    img[511] = 0xAA;
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.img"));
+    std::fs::write(&path, img).unwrap();
+    path
+}
+
+/// `amber IMAGE`: a diskette-sized image boots from drive A: (DL 00h), another size from the
+/// first hard disk (DL 80h), through the built-in BIOS (the BIOS boot protocol's DL values).
+#[test]
+fn a_lone_image_boots_from_the_drive_its_size_suggests() {
+    for (name, size, status) in [("guess_floppy", 1_474_560, 1), ("guess_disk", 1 << 20, 17)] {
+        let img = boot_sector_image(name, size);
+        let out = amber(&[img.to_str().unwrap(), "--timeout", "10s"]);
+        assert_eq!(out.status.code(), Some(status), "{name}: {}", stderr(&out));
+    }
+    let img = boot_sector_image("guess_twice", 1 << 20);
+    let path = img.to_str().unwrap();
+    let out = amber(&[path, "--hda", path]);
+    assert_eq!(out.status.code(), Some(2), "one drive, named twice");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    let odd = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("odd.img");
+    std::fs::write(&odd, vec![0u8; 1000]).unwrap();
+    let out = amber(&[odd.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "not whole sectors");
+    assert!(stderr(&out).contains("odd.img"), "{}", stderr(&out));
+}
+
+/// `--bios` takes the ROM sizes of a PC's firmware chip: 64, 128 or 256 KiB.
+#[test]
+fn a_firmware_image_of_another_size_is_refused() {
+    let rom = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("small.rom");
+    std::fs::write(&rom, vec![0u8; 1000]).unwrap();
+    let out = amber(&["run", "--headless", "--bios", rom.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("small.rom") && err.contains("256 KiB"),
+        "{err}"
+    );
+    let out = amber(&["run", "--vga-bios", rom.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "--vga-bios needs --bios");
+}
