@@ -251,3 +251,68 @@ fn debian_kernel_boots_to_a_busybox_shell() {
     );
     console.power_off();
 }
+
+/// The MD5 of `data`, by the host's md5sum (coreutils).
+fn md5(data: &[u8]) -> String {
+    let mut child = Command::new("md5sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("md5sum runs");
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout)[..32].to_string()
+}
+
+/// Linux's own drivers on amber's storage (items 2 and 5d from inside an operating system):
+/// libata's ata_piix finds the disk and the ATAPI drive on the PIIX IDE controller, the SCSI
+/// CD driver mounts the ISO, and what Linux reads from both matches the host's bytes; a
+/// sector Linux writes to the disk (`--write`) is in the image after the run, and nothing
+/// else changed.
+#[test]
+fn linux_reads_the_cd_and_writes_the_disk() {
+    let Some(files) = guest_files(&["vmlinuz", "initramfs.cpio", "isolinux.iso"]) else {
+        return;
+    };
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("linux_scratch.img");
+    let pattern: Vec<u8> = (0..1u32 << 20).map(|i| (i * 7 + i / 512) as u8).collect();
+    std::fs::write(&scratch, &pattern).unwrap();
+    let mut console = Console::start(&[
+        "run",
+        "--headless",
+        "--timeout",
+        "600s",
+        "--kernel",
+        files[0].to_str().unwrap(),
+        "--initrd",
+        files[1].to_str().unwrap(),
+        "--append",
+        "console=ttyS0 cryptomgr.notests",
+        "--hda",
+        scratch.to_str().unwrap(),
+        "--write",
+        "--cdrom",
+        files[2].to_str().unwrap(),
+    ]);
+    let ready = console.wait_for("amber-linux: shell ready", 0, Duration::from_secs(300));
+    console.wait_for("# ", ready, Duration::from_secs(60));
+    console.ask("storage-up", "storage-up: done");
+    console.ask("cat /sys/block/sr0/device/model", "CD-ROM");
+    let kernel = md5(&std::fs::read(&files[0]).unwrap());
+    console.ask(
+        "mount -t iso9660 -o ro /dev/sr0 /mnt && md5sum /mnt/vmlinuz",
+        &format!("{kernel}  /mnt/vmlinuz"),
+    );
+    console.ask("md5sum /dev/sda", &format!("{}  /dev/sda", md5(&pattern)));
+    console.ask(
+        "echo amber-was-here | dd of=/dev/sda bs=512 seek=7 conv=sync,fsync && echo written",
+        "\nwritten",
+    );
+    console.power_off();
+    let after = std::fs::read(&scratch).unwrap();
+    let mut expected = pattern;
+    let text = b"amber-was-here\n";
+    expected[7 * 512..8 * 512].fill(0);
+    expected[7 * 512..7 * 512 + text.len()].copy_from_slice(text);
+    assert!(after == expected, "only sector 7 changed, to the text");
+}

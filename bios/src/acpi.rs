@@ -18,6 +18,8 @@ pub struct PmConfig {
     /// The local APIC and I/O APIC addresses for the MADT.
     pub lapic: u32,
     pub ioapic: u32,
+    /// Where the PCI memory window starts (the top of RAM); it ends below the I/O APIC.
+    pub pci_memory: u32,
 }
 
 /// The tables: `bytes` go at `base` in RAM, `rsdp` in the BIOS area.
@@ -28,10 +30,11 @@ pub struct Tables {
 }
 
 const FACS: usize = 0x000;
-const DSDT: usize = 0x040;
 const FADT: usize = 0x100;
 const MADT: usize = 0x200;
 const RSDT: usize = 0x300;
+/// The DSDT comes last: its length depends on the routing table.
+const DSDT: usize = 0x400;
 /// Offsets in `Tables::bytes` of the 32-bit fields that hold other tables' addresses (the
 /// FADT's FACS and DSDT, the RSDT's two entries), for firmware that moves the tables.
 pub const POINTER_FIELDS: [usize; 4] = [FADT + 36, FADT + 40, RSDT + 36, RSDT + 40];
@@ -62,12 +65,66 @@ fn table(signature: &[u8; 4], revision: u8, body: &[u8]) -> Vec<u8> {
     t
 }
 
-/// The DSDT's AML: `Name (\_S5, Package (4) { 0, 0, 0, 0 })` (ACPI 1.0b 16.2: NameOp 08h,
-/// the root prefix and the 4-character NameSeg `_S5_`, PackageOp 12h with a one-byte
-/// PkgLength, NumElements, four ZeroOp 00h elements).
-const DSDT_AML: [u8; 13] = [
-    0x08, b'\\', b'_', b'S', b'5', b'_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00,
-];
+/// The board wires PIRQA-D, the PCI interrupt lines, to I/O APIC inputs 16-19; slot `s`'s
+/// pin INTx (0 = INTA) drives PIRQ (s + x - 1) mod 4, the i440FX/PIIX3 swizzle.
+const PIRQ_GSI: u32 = 16;
+
+/// The PCI root bridge's resources (ACPI 6.4 6.4, "Resource Data Types"): bus numbers 0-FF,
+/// the configuration ports, the I/O space around them, the VGA window and the memory above
+/// RAM up to the I/O APIC; all producers with fixed ends.
+fn root_bridge_resources(pm: PmConfig) -> Vec<u8> {
+    let word = |kind: u8, specific: u8, min: u16, max: u16| {
+        let mut d = vec![0x88, 0x0D, 0x00, kind, 0x0C, specific, 0, 0];
+        for v in [min, max, 0, max.wrapping_sub(min).wrapping_add(1)] {
+            d.extend(v.to_le_bytes());
+        }
+        d
+    };
+    let dword_memory = |min: u32, max: u32| {
+        let mut d = vec![0x87, 0x17, 0x00, 0x00, 0x0C, 0x03, 0, 0, 0, 0];
+        for v in [min, max, 0, max - min + 1] {
+            d.extend(v.to_le_bytes());
+        }
+        d
+    };
+    let mut r = word(2, 0, 0, 0xFF);
+    r.extend([0x47, 0x01, 0xF8, 0x0C, 0xF8, 0x0C, 0x01, 0x08]);
+    r.extend(word(1, 0x03, 0x0000, 0x0CF7));
+    r.extend(word(1, 0x03, 0x0D00, 0xFFFF));
+    r.extend(dword_memory(0x000A_0000, 0x000B_FFFF));
+    r.extend(dword_memory(pm.pci_memory, pm.ioapic - 1));
+    r.extend([0x79, 0x00]);
+    r
+}
+
+/// The DSDT's AML: `\_S5` (soft-off: SLP_TYP 0, the PIIX4's value) and the PCI root bridge
+/// `\_SB.PCI0` with its resources and its interrupt routing table, one entry per slot and
+/// pin (ACPI 6.4 6.2.13: address slot << 16 | FFFF, pin, source 0 = a global interrupt,
+/// the GSI).
+fn dsdt(pm: PmConfig) -> Vec<u8> {
+    use crate::aml::{buffer, device, eisa_id, int, name, package, scope};
+    let routes: Vec<_> = (0..32u32)
+        .flat_map(|slot| (0..4u32).map(move |pin| (slot, pin)))
+        .map(|(slot, pin)| {
+            let gsi = PIRQ_GSI + (slot + pin + 3) % 4;
+            package(&[int(slot << 16 | 0xFFFF), int(pin), int(0), int(gsi)])
+        })
+        .collect();
+    let pci0 = device(
+        "PCI0",
+        &[
+            name("_HID", eisa_id("PNP0A03")),
+            name("_ADR", int(0)),
+            name("_CRS", buffer(&root_bridge_resources(pm))),
+            name("_PRT", package(&routes)),
+        ],
+    );
+    [
+        name("\\_S5", package(&[int(0), int(0), int(0), int(0)])),
+        scope("\\_SB", &[pci0]),
+    ]
+    .concat()
+}
 
 /// The FADT body of ACPI 1.0b 5.2.5 (80 bytes after the header).
 fn fadt(base: u32, pm: PmConfig) -> Vec<u8> {
@@ -114,14 +171,15 @@ fn madt(pm: PmConfig) -> Vec<u8> {
 /// Builds the tables for a machine whose RAM ends at `ram_top`.
 pub fn build(ram_top: u32, pm: PmConfig) -> Tables {
     let base = ram_top - RESERVED;
-    let mut bytes = vec![0u8; 0x400];
+    let dsdt = table(b"DSDT", 1, &dsdt(pm));
+    let mut bytes = vec![0u8; DSDT + dsdt.len()];
     let mut facs = vec![0u8; 64];
     facs[..4].copy_from_slice(b"FACS");
     facs[4..8].copy_from_slice(&64u32.to_le_bytes());
     bytes[FACS..FACS + 64].copy_from_slice(&facs);
     let place =
         |bytes: &mut Vec<u8>, at: usize, t: &[u8]| bytes[at..at + t.len()].copy_from_slice(t);
-    place(&mut bytes, DSDT, &table(b"DSDT", 1, &DSDT_AML));
+    place(&mut bytes, DSDT, &dsdt);
     place(&mut bytes, FADT, &table(b"FACP", 1, &fadt(base, pm)));
     place(&mut bytes, MADT, &table(b"APIC", 1, &madt(pm)));
     let rsdt_body: Vec<u8> = [FADT, MADT]
@@ -146,6 +204,7 @@ mod tests {
         sci: 9,
         lapic: 0xFEE0_0000,
         ioapic: 0xFEC0_0000,
+        pci_memory: 128 << 20,
     };
 
     fn u32_at(b: &[u8], at: usize) -> u32 {

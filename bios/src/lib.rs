@@ -4,11 +4,13 @@
 //! - The built-in BIOS: a 64 KiB ROM (`rom.rs`) whose interrupt vectors point at stubs that
 //!   trap into Rust services (`services/`). POST, the services and the boot all reach the
 //!   hardware through ports and memory (`Platform`), as real firmware does, so the devices
-//!   have no firmware-only interface: INT 13h drives the IDE controller with ATA commands,
+//!   have no firmware-only interface: INT 13h drives the IDE controller with ATA commands
+//!   (ATAPI PACKET commands for CD-ROMs, which boot by El Torito),
 //!   INT 14h and the serial console program the UART; floppies go through the 82077
 //!   controller and DMA channel 2.
 
 pub mod acpi;
+mod aml;
 pub mod demo;
 mod platform;
 pub mod rom;
@@ -25,6 +27,12 @@ pub struct Bios {
     rom: Rom,
     /// The hard disks POST found, as INT 13h numbers them from 80h.
     disks: Vec<HardDisk>,
+    /// The CD-ROM drives POST found, as INT 13h numbers them from E0h, and their lock counts
+    /// (INT 13h AH=45h).
+    cdroms: Vec<services::cdrom::CdDrive>,
+    cd_locks: [u8; 4],
+    /// The El Torito boot INT 19h made, if it booted a CD.
+    cd_boot: Option<services::eltorito::CdBoot>,
     /// The floppy drives A: and B: as the CMOS describes them.
     floppies: [Option<services::floppy::DriveType>; 2],
     /// A character INT 16h AH=01 has seen on the serial console but not yet taken.
@@ -46,6 +54,9 @@ impl Bios {
         Bios {
             rom,
             disks: Vec::new(),
+            cdroms: Vec::new(),
+            cd_locks: [0; 4],
+            cd_boot: None,
             floppies: [None; 2],
             key_ahead: None,
         }

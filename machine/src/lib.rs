@@ -89,13 +89,17 @@ enum Boot {
 /// F0000-FFFFF the ROM. Direct kernel boots get the same.
 const BUILTIN_PAM: [u8; PAM_COUNT] = [0x00, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33];
 
-/// The board's power management and interrupt controllers, as the ACPI tables name them.
-const PM_CONFIG: amber_bios::acpi::PmConfig = amber_bios::acpi::PmConfig {
-    base: amber_devices::acpi_pm::BASE,
-    sci: 9,
-    lapic: amber_devices::lapic::DEFAULT_BASE,
-    ioapic: amber_devices::ioapic::DEFAULT_BASE,
-};
+/// The board's power management, interrupt controllers and PCI window, as the ACPI tables
+/// name them.
+fn pm_config(map: &MemoryMap) -> amber_bios::acpi::PmConfig {
+    amber_bios::acpi::PmConfig {
+        base: amber_devices::acpi_pm::BASE,
+        sci: 9,
+        lapic: amber_devices::lapic::DEFAULT_BASE,
+        ioapic: amber_devices::ioapic::DEFAULT_BASE,
+        pci_memory: map.ram_size(),
+    }
+}
 
 /// How long an idle guest waits for serial input before its clock skips ahead.
 const INPUT_WAIT: Duration = Duration::from_millis(10);
@@ -121,17 +125,29 @@ impl Machine {
             boot: Boot::None,
             epoch: None,
         };
-        m.board.set_pam(BUILTIN_PAM);
-        m.board.take_map_change();
+        m.builtin_firmware_setup();
         m.install_acpi();
         Ok(m)
+    }
+
+    /// What amber's own firmware (and the direct kernel boots, which stand in for firmware)
+    /// leaves in the chipset, as SeaBIOS does on QEMU: the PAM registers, and the IDE
+    /// timing registers' decode enable (IDETIM bit 15 at 0x40/0x42 of 00:01.1, which Linux's
+    /// ata_piix checks before it probes a channel).
+    fn builtin_firmware_setup(&mut self) {
+        self.board.set_pam(BUILTIN_PAM);
+        self.board.take_map_change();
+        if let Some(ide) = self.board.pci.function_mut(1, 1) {
+            ide.write_config(0x41, 0x80);
+            ide.write_config(0x43, 0x80);
+        }
     }
 
     /// Writes the ACPI tables at the top of RAM and their root pointer at the start of the
     /// BIOS area (F0000), where operating systems search for it.
     fn install_acpi(&mut self) {
         let map = self.board.map;
-        let tables = amber_bios::acpi::build(map.ram_size(), PM_CONFIG);
+        let tables = amber_bios::acpi::build(map.ram_size(), pm_config(&map));
         let ram = &self.board.ram;
         ram.write_slice(tables.base as usize, &tables.bytes);
         ram.write_slice(map.bios_area_offset() as usize, &tables.rsdp);
@@ -215,7 +231,7 @@ impl Machine {
         self.board
             .ram
             .write_slice(self.board.map.rom_offset() as usize, image);
-        table_loader::install(&mut self.board.fw_cfg, PM_CONFIG);
+        table_loader::install(&mut self.board.fw_cfg, pm_config(&self.board.map));
         match vga_bios {
             Some(rom) => self
                 .board
@@ -291,7 +307,7 @@ impl Machine {
         self.board.take_map_change();
         self.cpu.flush_tlb();
         if !matches!(self.boot, Boot::Rom) {
-            self.board.set_pam(BUILTIN_PAM);
+            self.builtin_firmware_setup();
             self.install_acpi();
         }
         match std::mem::replace(&mut self.boot, Boot::None) {

@@ -33,7 +33,7 @@ apt-get download "$kernel:i386" busybox-static:i386
 dpkg-deb -x linux-image-*.deb kernel
 dpkg-deb -x busybox-static_*.deb busybox
 cp kernel/boot/vmlinuz-* ../vmlinuz
-python3 "$here/make_initramfs.py" busybox/bin/busybox ../initramfs.cpio
+python3 "$here/make_initramfs.py" busybox/bin/busybox ../initramfs.cpio kernel/lib/modules/*/kernel
 cd .. && rm -rf pkg
 media
 echo "fetch.sh: $kernel and busybox-static in $(pwd)"

@@ -2,8 +2,13 @@
 """Builds the initramfs the Linux acceptance test boots: a newc cpio archive (the kernel's
 Documentation/driver-api/early-userspace/buffer-format.rst) holding busybox-static and an
 /init that mounts /proc, /sys and /dev, says it is ready and runs a shell on the console.
+With MODULES (the kernel package's lib/modules/VERSION/kernel), it also holds the storage
+drivers (the Debian 686 kernel builds libata, ata_piix, the SCSI disk and CD drivers and
+ISO 9660 as modules) and /bin/storage-up, which loads them and waits for /dev/sda and
+/dev/sr0, for the test that reads the disk and the CD from inside Linux.
 
-Usage: make_initramfs.py BUSYBOX OUT"""
+Usage: make_initramfs.py BUSYBOX OUT [MODULES]"""
+import os
 import sys
 
 INIT = b"""#!/bin/busybox sh
@@ -13,6 +18,37 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo amber-linux: shell ready
 exec /bin/sh
+"""
+
+
+# The storage modules in load order (each after what its `depends=` names).
+STORAGE = [
+    "lib/crc64",
+    "crypto/crc64_rocksoft_generic",
+    "lib/crc64-rocksoft",
+    "crypto/crct10dif_common",
+    "crypto/crct10dif_generic",
+    "lib/crc-t10dif",
+    "block/t10-pi",
+    "drivers/scsi/scsi_common",
+    "drivers/scsi/scsi_mod",
+    "drivers/scsi/sd_mod",
+    "drivers/ata/libata",
+    "drivers/ata/ata_piix",
+    "drivers/cdrom/cdrom",
+    "drivers/scsi/sr_mod",
+    "fs/isofs/isofs",
+]
+
+STORAGE_UP = b"""#!/bin/sh
+for m in %s; do
+    insmod /lib/modules/$m.ko || echo "storage-up: $m failed"
+done
+for i in $(seq 50); do
+    [ -e /dev/sda ] && [ -e /dev/sr0 ] && break
+    sleep 0.2
+done
+echo "storage-up: done"
 """
 
 
@@ -33,6 +69,15 @@ def main():
         archive += entry(d, 0o040755)
     archive += entry("bin/busybox", 0o100755, open(busybox, "rb").read())
     archive += entry("init", 0o100755, INIT)
+    if len(sys.argv) > 3:
+        archive += entry("lib", 0o040755) + entry("lib/modules", 0o040755)
+        archive += entry("mnt", 0o040755)
+        for path in STORAGE:
+            name = os.path.basename(path)
+            data = open(os.path.join(sys.argv[3], path + ".ko"), "rb").read()
+            archive += entry("lib/modules/%s.ko" % name, 0o100644, data)
+        names = " ".join(os.path.basename(p) for p in STORAGE).encode()
+        archive += entry("bin/storage-up", 0o100755, STORAGE_UP % names)
     archive += entry("TRAILER!!!", 0)
     archive += b"\0" * (-len(archive) % 512)
     open(out, "wb").write(archive)

@@ -4,7 +4,7 @@
 //! Specification"; Ralf Brown's list, INT 13), and INT 19h, which boots from the devices
 //! in the CMOS boot order. Floppy drives (DL below 80h) are `floppy.rs`'s.
 
-use super::{bda, floppy};
+use super::{bda, eltorito, floppy};
 use crate::platform::{linear, Platform, Regs};
 use crate::Bios;
 use amber_cpu::state::reg::{EAX, EBX, ECX, EDX, ESI};
@@ -175,8 +175,16 @@ fn disk(bios: &Bios, dl: u8) -> Option<HardDisk> {
         .copied()
 }
 
-/// INT 13h: floppy drives below 80h, hard disks from 80h.
+/// INT 13h: floppy drives below 80h, hard disks from 80h; CD-ROM drives, an emulated
+/// diskette and AH=4Bh are `eltorito.rs`'s.
 pub fn int13(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
+    if !eltorito::int13(bios, r, p) {
+        drives(bios, r, p);
+    }
+}
+
+/// INT 13h on the floppy drives and hard disks themselves.
+pub fn drives(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     let dl = r.get(EDX) as u8;
     let ah = r.ah();
     if dl < 0x80 {
@@ -318,18 +326,24 @@ pub fn boot_order(p: &mut dyn Platform) -> (Vec<u8>, bool) {
 
 /// INT 19h: tries the boot devices in the CMOS order: a floppy's or the first hard disk's
 /// sector 0 is loaded at 0000:7C00 and, if it ends in 55h AAh, entered with DL = 00h or
-/// 80h. CD-ROMs are skipped (no ATAPI yet). If nothing boots it returns, and the POST stub
-/// calls INT 18h.
+/// 80h; a CD-ROM boots by El Torito (`eltorito.rs`). If nothing boots it returns, and the
+/// POST stub calls INT 18h.
 pub fn boot(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     let (order, check_floppy_signature) = boot_order(p);
     for device in order {
-        let dl = match device {
-            BOOT_FLOPPY if floppy::load_boot_sector(bios, p, 0, check_floppy_signature) => 0x00,
-            BOOT_HARD_DISK if boot_hard_disk(bios, p) => 0x80,
+        let (segment, offset, dl) = match device {
+            BOOT_FLOPPY if floppy::load_boot_sector(bios, p, 0, check_floppy_signature) => {
+                (0, 0x7C00, 0x00)
+            }
+            BOOT_HARD_DISK if boot_hard_disk(bios, p) => (0, 0x7C00, 0x80),
+            BOOT_CDROM => match eltorito::boot(bios, p) {
+                Some(entry) => entry,
+                None => continue,
+            },
             _ => continue,
         };
-        r.set(EDX, dl);
-        r.return_to(p, 0, 0x7C00);
+        r.set(EDX, u16::from(dl));
+        r.return_to(p, segment, offset);
         return;
     }
 }

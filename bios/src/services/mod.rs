@@ -1,7 +1,10 @@
 //! The BIOS services, one file per group, and the table from interrupt vector to service.
 
+mod cd_drive;
+pub mod cdrom;
 pub mod clock;
 pub mod disk;
+pub mod eltorito;
 pub mod floppy;
 pub mod post;
 mod serial;

@@ -1,8 +1,8 @@
 //! The power-on self test, as far as a virtual PC needs one: the interrupt vector table, the
 //! BIOS data area and the extended BIOS data area, the interrupt controllers, the timer, the
-//! serial port, the hard disks, the DMA controllers and the floppy drives, the tick count from the RTC; then the stub boots (INT 19h).
+//! serial port, the hard disks and CD-ROM drives, the DMA controllers and the floppy drives, the tick count from the RTC; then the stub boots (INT 19h).
 
-use super::{bda, clock, disk, floppy};
+use super::{bda, cdrom, clock, disk, floppy};
 use crate::platform::{Platform, Regs, IF};
 use crate::rom::SEGMENT;
 use crate::Bios;
@@ -68,6 +68,9 @@ pub fn run(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
 
     bios.disks = disk::probe(p);
     p.write_u8(bda::DISK_COUNT, bios.disks.len() as u8);
+    bios.cdroms = cdrom::probe(p);
+    bios.cd_locks = [0; 4];
+    bios.cd_boot = None;
     floppy::init(bios, p);
     let ticks = clock::ticks_now(p);
     p.write_u32(bda::TICKS, ticks);
