@@ -197,6 +197,11 @@ fn syslinux_disk_boots_through_seabios() {
 /// Item 5c: the isolinux CD boots by El Torito (no emulation) from the ATAPI drive, its
 /// kernel and initramfs read through INT 13h's 2048-byte extended reads.
 #[test]
+fn isolinux_cd_boots_through_the_builtin_bios() {
+    boot_media("isolinux.iso", &["--cdrom"], &["--boot", "d"], "the built-in BIOS");
+}
+
+#[test]
 fn isolinux_cd_boots_through_seabios() {
     if let Some(bios) = seabios() {
         let firmware = ["--bios", bios, "--boot", "d"];
