@@ -198,7 +198,12 @@ fn syslinux_disk_boots_through_seabios() {
 /// kernel and initramfs read through INT 13h's 2048-byte extended reads.
 #[test]
 fn isolinux_cd_boots_through_the_builtin_bios() {
-    boot_media("isolinux.iso", &["--cdrom"], &["--boot", "d"], "the built-in BIOS");
+    boot_media(
+        "isolinux.iso",
+        &["--cdrom"],
+        &["--boot", "d"],
+        "the built-in BIOS",
+    );
 }
 
 #[test]
