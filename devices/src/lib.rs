@@ -15,14 +15,17 @@ pub mod dma;
 pub mod fdc;
 pub mod ferr;
 pub mod fw_cfg;
+pub mod i8042;
 pub mod ioapic;
 pub mod lapic;
 pub mod pci;
 pub mod pic;
 pub mod pit;
 pub mod post;
+pub mod ps2;
 pub mod rtc;
 pub mod uart;
+pub mod vga;
 
 pub use io::{LineOutput, Nanos, PortIo, Timed};
 pub use irq::{IrqLine, IrqLines};

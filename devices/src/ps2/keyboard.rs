@@ -1,0 +1,208 @@
+//! An MF2 PS/2 keyboard (IBM PS/2 Hardware Interface Technical Reference, "Keyboard":
+//! "Commands from the System", "Commands to the System"; the command list of the OSDev
+//! wiki "PS/2 Keyboard"). It sends the scan codes of the selected set (2 after a reset);
+//! translating them to set 1 is the 8042's business, not the keyboard's.
+//!
+//! Typematic repeat is not generated here: the frontend repeats a held key by calling
+//! `press` again (what the host's own key repeat delivers), which sends the make code
+//! again as a repeating key does. The rate and delay set with F3 are kept for it to read.
+
+use super::scancodes::{self, Key};
+use super::{Ps2Queue, ACK, BAT_OK, RESEND};
+
+const CMD_SET_LEDS: u8 = 0xED;
+const CMD_ECHO: u8 = 0xEE;
+const CMD_SCANCODE_SET: u8 = 0xF0;
+const CMD_IDENTIFY: u8 = 0xF2;
+const CMD_TYPEMATIC: u8 = 0xF3;
+const CMD_ENABLE: u8 = 0xF4;
+const CMD_DEFAULT_DISABLE: u8 = 0xF5;
+const CMD_DEFAULT: u8 = 0xF6;
+/// F7-FA set every key typematic / make-break / make-only (set 3): acknowledged.
+const CMD_SET3_ALL_FIRST: u8 = 0xF7;
+const CMD_SET3_ALL_LAST: u8 = 0xFA;
+/// FB-FD set one key's type (set 3); the key code follows.
+const CMD_SET3_KEY_FIRST: u8 = 0xFB;
+const CMD_SET3_KEY_LAST: u8 = 0xFD;
+const CMD_RESEND: u8 = 0xFE;
+const CMD_RESET: u8 = 0xFF;
+
+/// Identify: an MF2 keyboard (IBM: "AB 83").
+const ID: [u8; 2] = [0xAB, 0x83];
+/// Typematic byte after a reset: 10.9 characters/s after 500 ms (IBM: "Set Default").
+const DEFAULT_TYPEMATIC: u8 = 0x2B;
+const DEFAULT_SET: u8 = 2;
+
+/// A PS/2 keyboard.
+#[derive(Debug)]
+pub struct Ps2Keyboard {
+    queue: Ps2Queue,
+    /// A command that waits for its parameter byte.
+    pending: Option<u8>,
+    scancode_set: u8,
+    scanning: bool,
+    leds: u8,
+    typematic: u8,
+    /// MOD_* bits of the modifier keys held down.
+    modifiers: u8,
+    /// The last byte sent, for the Resend command.
+    last_sent: u8,
+}
+
+impl Default for Ps2Keyboard {
+    fn default() -> Self {
+        Ps2Keyboard::new()
+    }
+}
+
+impl Ps2Keyboard {
+    pub fn new() -> Ps2Keyboard {
+        Ps2Keyboard {
+            queue: Ps2Queue::default(),
+            pending: None,
+            scancode_set: DEFAULT_SET,
+            scanning: true,
+            leds: 0,
+            typematic: DEFAULT_TYPEMATIC,
+            modifiers: 0,
+            last_sent: 0,
+        }
+    }
+
+    /// Power-on state (QEMU `ps2_kbd_reset`): scanning in set 2, queue empty.
+    pub fn reset(&mut self) {
+        *self = Ps2Keyboard::new();
+    }
+
+    /// LED bits as last set by the guest: 0 Scroll Lock, 1 Num Lock, 2 Caps Lock.
+    pub fn leds(&self) -> u8 {
+        self.leds
+    }
+
+    /// The scan code set the keyboard sends (1, 2 or 3).
+    pub fn scancode_set(&self) -> u8 {
+        self.scancode_set
+    }
+
+    /// The typematic byte: bits 4-0 rate, bits 6-5 delay (IBM "Set Typematic Rate/Delay").
+    pub fn typematic(&self) -> u8 {
+        self.typematic
+    }
+
+    /// A key goes down.
+    pub fn press(&mut self, key: Key) {
+        self.key_event(key, true);
+    }
+
+    /// A key comes up.
+    pub fn release(&mut self, key: Key) {
+        self.key_event(key, false);
+    }
+
+    fn key_event(&mut self, key: Key, make: bool) {
+        let modifier = key.modifier();
+        if make {
+            self.modifiers |= modifier;
+        } else {
+            self.modifiers &= !modifier;
+        }
+        // A disabled keyboard does not scan (QEMU drops the event likewise).
+        if !self.scanning {
+            return;
+        }
+        let bytes = scancodes::sequence(key, make, self.scancode_set, self.modifiers);
+        self.queue.push_input(&bytes);
+    }
+
+    pub(crate) fn has_data(&self) -> bool {
+        !self.queue.is_empty()
+    }
+
+    /// The next byte towards the controller.
+    pub(crate) fn pop(&mut self) -> Option<u8> {
+        let byte = self.queue.pop()?;
+        self.last_sent = byte;
+        Some(byte)
+    }
+
+    /// Bytes waiting in the queue.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// A byte from the controller: a command, or the parameter of the previous one.
+    pub(crate) fn write(&mut self, byte: u8) {
+        match self.pending.take() {
+            Some(command) => self.parameter(command, byte),
+            None => self.command(byte),
+        }
+    }
+
+    fn parameter(&mut self, command: u8, value: u8) {
+        match command {
+            CMD_SET_LEDS => {
+                self.leds = value & 0x07;
+                self.queue.push_reply(&[ACK]);
+            }
+            CMD_TYPEMATIC => {
+                self.typematic = value & 0x7F;
+                self.queue.push_reply(&[ACK]);
+            }
+            CMD_SCANCODE_SET => match value {
+                0 => self.queue.push_reply(&[ACK, self.scancode_set]),
+                1..=3 => {
+                    self.scancode_set = value;
+                    self.queue.push_reply(&[ACK]);
+                }
+                _ => self.queue.push_reply(&[RESEND]),
+            },
+            // FB-FD: the key whose type is set (set 3 key types are not modelled).
+            _ => self.queue.push_reply(&[ACK]),
+        }
+    }
+
+    fn command(&mut self, command: u8) {
+        match command {
+            CMD_SET_LEDS
+            | CMD_TYPEMATIC
+            | CMD_SCANCODE_SET
+            | CMD_SET3_KEY_FIRST..=CMD_SET3_KEY_LAST => {
+                self.pending = Some(command);
+                self.queue.push_reply(&[ACK]);
+            }
+            CMD_ECHO => self.queue.push_reply(&[CMD_ECHO]),
+            CMD_IDENTIFY => self.queue.push_reply(&[ACK, ID[0], ID[1]]),
+            // IBM: Enable clears the output buffer and starts scanning.
+            CMD_ENABLE => {
+                self.queue.clear();
+                self.scanning = true;
+                self.queue.push_reply(&[ACK]);
+            }
+            CMD_DEFAULT_DISABLE | CMD_DEFAULT => {
+                self.set_defaults();
+                self.scanning = command == CMD_DEFAULT;
+                self.queue.push_reply(&[ACK]);
+            }
+            CMD_SET3_ALL_FIRST..=CMD_SET3_ALL_LAST => self.queue.push_reply(&[ACK]),
+            CMD_RESEND => self.queue.push_reply(&[self.last_sent]),
+            CMD_RESET => {
+                self.set_defaults();
+                self.scanning = true;
+                self.queue.push_reply(&[ACK, BAT_OK]);
+            }
+            _ => self.queue.push_reply(&[RESEND]),
+        }
+    }
+
+    /// IBM "Set Default": typematic rate, LEDs off, scan code set 2, output buffer
+    /// cleared; the keys held down stay down.
+    fn set_defaults(&mut self) {
+        self.queue.clear();
+        self.scancode_set = DEFAULT_SET;
+        self.leds = 0;
+        self.typematic = DEFAULT_TYPEMATIC;
+    }
+}
+
+#[cfg(test)]
+mod tests;
