@@ -31,6 +31,7 @@ const KERNELS: &[&str] = &[
     "sse",
     "sse_xm",
     "ata",
+    "atapi",
 ];
 /// Guests QEMU cannot run, checked against `<name>.expected` written from the manuals
 /// instead. fpu_irq13: QEMU 7.2 aborts when FERR# raises IRQ 13 (`tcg_handle_interrupt:
@@ -216,6 +217,12 @@ fn kernel_args(name: &str, dir: &Path, dash: &str) -> Vec<String> {
             ]);
         }
     }
+    if name == "atapi" {
+        let iso = dir.join("atapi.iso");
+        std::fs::write(&iso, patterned_blocks(64, 2048)).unwrap();
+        let flag = if dash == "--" { "--cdrom" } else { "-cdrom" };
+        cpu.extend([flag.to_string(), iso.display().to_string()]);
+    }
     if name != "multiboot" {
         return cpu;
     }
@@ -242,10 +249,15 @@ fn disk_image(dir: &Path, name: &str) -> PathBuf {
 
 /// `count` sectors, sector n starting with n (32-bit little-endian), then (n * 7 + i) & 0xFF.
 fn patterned_sectors(count: u32) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(count as usize * 512);
+    patterned_blocks(count, 512)
+}
+
+/// `count` blocks of `size` bytes: block n starts with n, then (n * 7 + i) & 0xFF.
+fn patterned_blocks(count: u32, size: u32) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity((count * size) as usize);
     for n in 0..count {
         bytes.extend_from_slice(&n.to_le_bytes());
-        bytes.extend((4..512u32).map(|i| (n * 7 + i) as u8));
+        bytes.extend((4..size).map(|i| (n * 7 + i) as u8));
     }
     bytes
 }

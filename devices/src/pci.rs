@@ -22,14 +22,23 @@ pub const HEADER_TYPE: u8 = 0x0E;
 pub const SUBSYSTEM_VENDOR_ID: u8 = 0x2C;
 pub const SUBSYSTEM_ID: u8 = 0x2E;
 pub const INTERRUPT_LINE: u8 = 0x3C;
+/// Base address register 4: the PIIX3 IDE function's bus-master I/O block (BMIBA).
+pub const BAR4: u8 = 0x20;
 /// Start of the device-specific registers after the type 0 header.
 const DEVICE_SPECIFIC: usize = 0x40;
 
 /// Header type bit 7: the device has more than one function.
 pub const HEADER_MULTIFUNCTION: u8 = 0x80;
 
+/// Command register bits: I/O space enable, bus master enable.
+pub const COMMAND_IO: u16 = 0x0001;
+pub const COMMAND_BUS_MASTER: u16 = 0x0004;
 /// Command bits a guest may change: I/O, memory, bus master, SERR#, interrupt disable.
-const COMMAND_WRITABLE: u16 = 0x0001 | 0x0002 | 0x0004 | 0x0100 | 0x0400;
+const COMMAND_WRITABLE: u16 = COMMAND_IO | 0x0002 | COMMAND_BUS_MASTER | 0x0100 | 0x0400;
+/// A base address register's bit 0: the BAR maps I/O space.
+const BAR_IO: u32 = 0x1;
+/// The bus-master I/O block's size (PIIX3 datasheet, BMIBA: base address bits 15-4).
+const BUS_MASTER_IO_SIZE: u32 = crate::ata::bus_master::PORTS as u32;
 /// Status bits cleared by writing 1: master data parity error, signaled/received target
 /// abort, received master abort, signaled system error, detected parity error.
 const STATUS_WRITE_1_CLEARS: u16 = 0x0100 | 0x0800 | 0x1000 | 0x2000 | 0x4000 | 0x8000;
@@ -122,13 +131,41 @@ impl PciFunction {
 
     /// The PIIX3 IDE controller as QEMU presents it: 8086:7010, class 010180 (IDE, both
     /// channels in compatibility mode at the legacy ports, bus-master capable), function 1 of
-    /// the PIIX3 device.
+    /// the PIIX3 device. Per the PIIX3 datasheet only I/O space and bus master enable are
+    /// writable in its command register; BAR4 (BMIBA) is a 16-byte I/O BAR, unassigned at
+    /// reset (01h), sized as QEMU sizes it (all ones read back FFFFFFF1h, where the datasheet
+    /// has bits 31-16 reserved). The IDE timing registers IDETIM (40h-43h) reset to 0 as in
+    /// QEMU; the legacy ports decode whatever their decode enable bit says.
     pub fn piix3_ide() -> Self {
         let mut f = Self::new(INTEL, 0x7010, 0x01_01_80, 0x00, 0x00);
         f.set_qemu_subsystem();
         f.set_config(0x04, &[0x01]); // command: I/O space
         f.set_config(0x07, &[0x02]); // status: DEVSEL medium
+        f.set_write_mask(COMMAND, &(COMMAND_IO | COMMAND_BUS_MASTER).to_le_bytes());
+        f.set_config(BAR4, &BAR_IO.to_le_bytes());
+        f.set_write_mask(BAR4, &(!(BUS_MASTER_IO_SIZE - 1)).to_le_bytes());
         f
+    }
+
+    /// The I/O base that the `size`-byte I/O BAR at `offset` decodes: none while I/O space
+    /// is disabled, or while the BAR holds 0 or a range that does not fit below 64 KiB (as
+    /// QEMU's `pci_bar_address` leaves such a BAR unmapped).
+    pub fn io_bar(&self, offset: u8, size: u32) -> Option<u16> {
+        let command = u16::from_le_bytes([self.config(COMMAND), self.config(COMMAND + 1)]);
+        let bar = u32::from_le_bytes(std::array::from_fn(|i| {
+            self.config(offset.wrapping_add(i as u8))
+        }));
+        let base = bar & !(size.max(1) - 1) & !BAR_IO;
+        let end = u64::from(base) + u64::from(size);
+        if command & COMMAND_IO == 0 || base == 0 || end > 0x1_0000 {
+            return None;
+        }
+        u16::try_from(base).ok()
+    }
+
+    /// Whether the function may master the bus (command register bit 2).
+    pub fn bus_master_enabled(&self) -> bool {
+        u16::from(self.config(COMMAND)) & COMMAND_BUS_MASTER != 0
     }
 
     fn set_qemu_subsystem(&mut self) {
@@ -437,6 +474,42 @@ mod tests {
         );
         cfg_write(&mut pci, address(0, 1, 0, 0x04), 0xCFC, 2, 0x0000);
         assert_eq!(cfg_read(&mut pci, address(0, 1, 0, 0x04), 0xCFC, 2), 0x0000);
+    }
+
+    /// BMIBA (PIIX3 datasheet, IDE function offset 20h): a 16-byte I/O BAR, bit 0 fixed at
+    /// 1; sized as QEMU does (all ones read back FFFFFFF1h). Command: only I/O space and bus
+    /// master enable are writable. IDETIM (40h-43h) resets to 0 as in QEMU.
+    #[test]
+    fn piix3_ide_bar4_command_and_timing_registers() {
+        let mut pci = PciBus::new();
+        pci.add_device(1, 1, PciFunction::piix3_ide());
+        let bar4 = address(0, 1, 1, BAR4);
+        let ide = |pci: &PciBus| pci.function(1, 1).unwrap().io_bar(BAR4, 16);
+        assert_eq!(cfg_read(&mut pci, bar4, 0xCFC, 4), 0x0000_0001);
+        assert_eq!(ide(&pci), None, "unassigned");
+        cfg_write(&mut pci, bar4, 0xCFC, 4, 0xFFFF_FFFF);
+        assert_eq!(cfg_read(&mut pci, bar4, 0xCFC, 4), 0xFFFF_FFF1);
+        assert_eq!(ide(&pci), None, "beyond the 64 KiB I/O space");
+        cfg_write(&mut pci, bar4, 0xCFC, 4, 0x0000_C04F);
+        assert_eq!(cfg_read(&mut pci, bar4, 0xCFC, 4), 0x0000_C041);
+        assert_eq!(ide(&pci), Some(0xC040));
+        let command = address(0, 1, 1, COMMAND);
+        cfg_write(&mut pci, command, 0xCFC, 2, 0xFFFF);
+        assert_eq!(cfg_read(&mut pci, command, 0xCFC, 2), 0x0005);
+        assert!(pci.function(1, 1).unwrap().bus_master_enabled());
+        cfg_write(&mut pci, command, 0xCFC, 2, 0x0004);
+        assert_eq!(ide(&pci), None, "I/O space disabled");
+        assert_eq!(cfg_read(&mut pci, address(0, 1, 1, 0x40), 0xCFC, 4), 0);
+        cfg_write(&mut pci, address(0, 1, 1, 0x40), 0xCFC, 4, 0x8000_8000);
+        assert_eq!(
+            cfg_read(&mut pci, address(0, 1, 1, 0x40), 0xCFC, 4),
+            0x8000_8000,
+            "IDETIM decode enable bits set"
+        );
+        pci.reset();
+        assert_eq!(cfg_read(&mut pci, bar4, 0xCFC, 4), 0x0000_0001);
+        assert_eq!(cfg_read(&mut pci, command, 0xCFC, 2), 0x0001);
+        assert!(!pci.function(1, 1).unwrap().bus_master_enabled());
     }
 
     #[test]

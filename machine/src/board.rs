@@ -8,7 +8,7 @@ use amber_cpu::bus::ones;
 use amber_cpu::{Bus, BusAction, GuestRam, PhysPage};
 use amber_devices::a20::A20Gate;
 use amber_devices::acpi_pm::AcpiPm;
-use amber_devices::ata::{AtaChannel, CONTROL_OFFSET};
+use amber_devices::ata::{bus_master, AtaChannel, CONTROL_OFFSET};
 use amber_devices::debug_exit::DebugExit;
 use amber_devices::debugcon::DebugCon;
 use amber_devices::disk::{Disk, WriteMode};
@@ -16,9 +16,10 @@ use amber_devices::dma::{Dma8237, DmaMemory};
 use amber_devices::fdc::Fdc82077;
 use amber_devices::ferr::FerrLatch;
 use amber_devices::fw_cfg::FwCfg;
+use amber_devices::i8042::I8042;
 use amber_devices::ioapic::{self, IoApic};
 use amber_devices::lapic::{self, LocalApic};
-use amber_devices::pci::PciBus;
+use amber_devices::pci::{PciBus, PciFunction, BAR4};
 use amber_devices::pic::Pic8259Pair;
 use amber_devices::pit::Pit8254;
 use amber_devices::post::PostPort;
@@ -30,6 +31,9 @@ use crate::clock::Clock;
 use crate::config::{floppy_cmos_type, BootDevice, MachineConfig};
 use crate::memory_map::{MemoryMap, PAM_COUNT, PAM_OFFSET};
 use crate::ports::{DeviceId, PortMap};
+
+/// The PIIX3 IDE function: bus 0, device 1, function 1.
+const IDE_FUNCTION: (u8, u8) = (1, 1);
 
 /// Devices with events on the virtual clock, in `Board::deadlines` order.
 const TIMED: [DeviceId; 5] = [
@@ -53,6 +57,13 @@ pub struct Board {
     pub com2: Uart16550,
     pub post: PostPort,
     pub a20: A20Gate,
+    /// The 8042 keyboard controller with the PS/2 keyboard and mouse.
+    pub kbc: I8042,
+    /// Address line A20 as the last of port 0x92 and the 8042's output port to change it
+    /// left it (both drive the gate, as on QEMU's pc machine).
+    a20_line: bool,
+    /// The 8042's A20 output as last seen.
+    kbc_a20: bool,
     pub debugcon: DebugCon,
     pub debug_exit: DebugExit,
     pub ferr: FerrLatch,
@@ -62,8 +73,11 @@ pub struct Board {
     pub ioapic: IoApic,
     /// The ACPI power-management registers (SCI on IRQ 9).
     pub acpi_pm: AcpiPm,
-    /// The PIIX3 IDE channels at 0x1F0 (IRQ 14) and 0x170 (IRQ 15).
+    /// The PIIX3 IDE channels at 0x1F0 (IRQ 14) and 0x170 (IRQ 15), with their bus-master
+    /// registers.
     pub ide: [AtaChannel; 2],
+    /// Where the IDE function's BAR4 put the bus-master registers, if anywhere.
+    bus_master_base: Option<u16>,
     /// The 8237 DMA pair with its page registers.
     pub dma: Dma8237,
     /// The floppy disk controller at 0x3F0 (IRQ 6, DMA channel 2).
@@ -76,6 +90,8 @@ pub struct Board {
     bios_trap: bool,
     /// The PAM registers changed the memory map.
     map_changed: bool,
+    /// A DMA transfer wrote guest RAM behind the CPU's back.
+    dma_wrote_ram: bool,
 }
 
 impl Board {
@@ -104,6 +120,9 @@ impl Board {
             com2: Uart16550::new(0x2F8, lines.line(3), crate::config::Sink::None.backend()?),
             post: PostPort::default(),
             a20: A20Gate::default(),
+            kbc: I8042::new(lines.line(1), lines.line(12)),
+            a20_line: true,
+            kbc_a20: true,
             debugcon: DebugCon::new(config.debugcon.writer()?),
             debug_exit: DebugExit::default(),
             ferr: FerrLatch::new(lines.line(13)),
@@ -116,6 +135,7 @@ impl Board {
                 AtaChannel::new(lines.line(14)),
                 AtaChannel::new(lines.line(15)),
             ],
+            bus_master_base: None,
             dma: Dma8237::new(),
             fdc: Fdc82077::new(lines.line(6)),
             lines,
@@ -123,6 +143,7 @@ impl Board {
             reset_requested: false,
             bios_trap: false,
             map_changed: false,
+            dma_wrote_ram: false,
         };
         board.claim_ports()?;
         if matches!(config.disk_writes, WriteMode::Keep(_))
@@ -140,9 +161,10 @@ impl Board {
         board.attach_floppies(&config.floppies, &config.disk_writes)?;
         board.attach_cdrom(config.cdrom.as_deref(), config.disks[2].is_some())?;
         board.set_boot_order(&config.boot_order);
+        let (device, function) = IDE_FUNCTION;
         board
             .pci
-            .add_device(1, 1, amber_devices::pci::PciFunction::piix3_ide());
+            .add_device(device, function, PciFunction::piix3_ide());
         Ok(board)
     }
 
@@ -248,6 +270,7 @@ impl Board {
         p.claim(DeviceId::Com2, 0x2F8, 8)?;
         p.claim_all(DeviceId::Post, amber_devices::post::PORTS)?;
         p.claim_all(DeviceId::A20, amber_devices::a20::PORTS)?;
+        p.claim_all(DeviceId::Kbc, amber_devices::i8042::PORTS)?;
         p.claim_all(DeviceId::DebugCon, amber_devices::debugcon::PORTS)?;
         p.claim_all(DeviceId::DebugExit, amber_devices::debug_exit::PORTS)?;
         p.claim_all(DeviceId::Ferr, amber_devices::ferr::PORTS)?;
@@ -263,6 +286,11 @@ impl Board {
         Ok(())
     }
 
+    /// Whether address line A20 is enabled (port 0x92 and the 8042 drive it).
+    pub fn a20_enabled(&self) -> bool {
+        self.a20_line
+    }
+
     /// Whether the guest asked for a reset (port 0x92 bit 0, or 0xCF9); clears the request.
     pub fn take_reset_request(&mut self) -> bool {
         self.a20.take_reset_request() | std::mem::take(&mut self.reset_requested)
@@ -276,6 +304,9 @@ impl Board {
         self.com1.reset();
         self.com2.reset();
         self.a20.reset();
+        self.kbc.reset();
+        self.a20_line = true;
+        self.kbc_a20 = true;
         self.pci.reset();
         self.fw_cfg.reset();
         self.debug_exit.reset();
@@ -283,11 +314,61 @@ impl Board {
         self.lapic.reset();
         self.ioapic.reset();
         self.acpi_pm.reset();
-        self.ide.iter_mut().for_each(AtaChannel::reset);
+        self.ide.iter_mut().for_each(AtaChannel::power_on);
         self.dma.reset();
         self.fdc.reset();
         self.deadlines = [None; TIMED.len()];
         self.map_changed |= self.sync_pam();
+        self.sync_bus_master();
+    }
+
+    /// Follows the IDE function's BAR4: the bus-master registers move to the 16 ports it
+    /// names while I/O space is enabled. A range that collides with another device's ports
+    /// is not decoded (logged).
+    fn sync_bus_master(&mut self) {
+        let (device, function) = IDE_FUNCTION;
+        let base = self
+            .pci
+            .function(device, function)
+            .and_then(|f| f.io_bar(BAR4, u32::from(bus_master::PORTS)));
+        if base == self.bus_master_base {
+            return;
+        }
+        if let Some(old) = self.bus_master_base.take() {
+            self.ports
+                .release(DeviceId::BusMaster, old, bus_master::PORTS);
+        }
+        if let Some(new) = base {
+            match self
+                .ports
+                .claim(DeviceId::BusMaster, new, bus_master::PORTS)
+            {
+                Ok(()) => self.bus_master_base = Some(new),
+                Err(e) => log::warn!("ide: bus-master registers not decoded: {e}"),
+            }
+        }
+    }
+
+    /// Runs the IDE DMA transfers that are ready, if the IDE function may master the bus
+    /// (until it may, a started transfer waits).
+    fn service_ide_dma(&mut self) {
+        let (device, function) = IDE_FUNCTION;
+        if !self
+            .pci
+            .function(device, function)
+            .is_some_and(PciFunction::bus_master_enabled)
+        {
+            return;
+        }
+        let mut mem = RamDma {
+            ram: &self.ram,
+            map: &self.map,
+            wrote: false,
+        };
+        for ch in &mut self.ide {
+            ch.service_dma(&mut mem);
+        }
+        self.dma_wrote_ram |= mem.wrote;
     }
 
     /// Takes the host bridge's PAM registers into the memory map; true if that changed it.
@@ -309,16 +390,17 @@ impl Board {
         self.map_changed |= self.sync_pam();
     }
 
-    /// Whether the memory map changed since the last call (the CPU must drop what it
-    /// cached of it).
+    /// Whether the memory map changed, or DMA wrote RAM, since the last call: the CPU must
+    /// drop what it cached of memory (translations and decoded code, which a DMA write may
+    /// have replaced behind its back).
     pub fn take_map_change(&mut self) -> bool {
-        std::mem::take(&mut self.map_changed)
+        std::mem::take(&mut self.map_changed) | std::mem::take(&mut self.dma_wrote_ram)
     }
 
     /// The device answering at a port, as a `PortIo`.
     fn device(&mut self, id: DeviceId) -> Option<&mut dyn PortIo> {
         Some(match id {
-            DeviceId::None | DeviceId::BiosTrap => return None,
+            DeviceId::None | DeviceId::BiosTrap | DeviceId::BusMaster => return None,
             DeviceId::Pic => &mut self.pic,
             DeviceId::Pit => &mut self.pit,
             DeviceId::Rtc => &mut self.rtc,
@@ -326,6 +408,7 @@ impl Board {
             DeviceId::Com2 => &mut self.com2,
             DeviceId::Post => &mut self.post,
             DeviceId::A20 => &mut self.a20,
+            DeviceId::Kbc => &mut self.kbc,
             DeviceId::DebugCon => &mut self.debugcon,
             DeviceId::DebugExit => &mut self.debug_exit,
             DeviceId::Ferr => &mut self.ferr,
@@ -381,12 +464,32 @@ impl Board {
                 self.bios_trap = true;
                 true
             }
-            DeviceId::A20 => true,
+            DeviceId::A20 => {
+                self.a20_line = self.a20.enabled();
+                true
+            }
+            DeviceId::Kbc => {
+                let changed = self.kbc.a20() != self.kbc_a20;
+                if changed {
+                    self.kbc_a20 = self.kbc.a20();
+                    self.a20_line = self.kbc_a20;
+                }
+                let reset = self.kbc.take_reset_request();
+                self.reset_requested |= reset;
+                changed || reset
+            }
             DeviceId::Pci => {
                 self.reset_requested |= self.pci.take_reset_request();
                 self.map_changed |= self.sync_pam();
-                self.reset_requested || self.map_changed
+                self.sync_bus_master();
+                self.service_ide_dma();
+                self.reset_requested || self.map_changed || self.dma_wrote_ram
             }
+            DeviceId::Ide0 | DeviceId::Ide1 | DeviceId::BusMaster => {
+                self.service_ide_dma();
+                self.dma_wrote_ram
+            }
+            DeviceId::Fdc => self.dma_wrote_ram,
             _ => false,
         }
     }
@@ -437,9 +540,13 @@ impl Bus for Board {
     fn io_read(&mut self, port: u16, size: u8, icount: u64) -> u32 {
         let now = self.clock.now(icount);
         let id = self.ports.owner(port);
-        let v = match self.device(id) {
-            Some(d) => d.read(now, port, size),
-            None => ones(size),
+        let base = self.bus_master_base;
+        let v = match (self.device(id), base) {
+            (Some(d), _) => d.read(now, port, size),
+            (None, Some(base)) if id == DeviceId::BusMaster => {
+                bus_master::read(&self.ide, port.wrapping_sub(base), size)
+            }
+            (None, _) => ones(size),
         };
         self.refresh_deadline(id, now);
         v
@@ -448,15 +555,22 @@ impl Bus for Board {
     fn io_write(&mut self, port: u16, size: u8, value: u32, icount: u64) -> BusAction {
         let now = self.clock.now(icount);
         let id = self.ports.owner(port);
-        if let Some(d) = self.device(id) {
-            d.write(now, port, size, value);
+        let base = self.bus_master_base;
+        match (self.device(id), base) {
+            (Some(d), _) => d.write(now, port, size, value),
+            (None, Some(base)) if id == DeviceId::BusMaster => {
+                bus_master::write(&mut self.ide, port.wrapping_sub(base), size, value)
+            }
+            (None, _) => {}
         }
         if id == DeviceId::Fdc {
             let mut mem = RamDma {
                 ram: &self.ram,
                 map: &self.map,
+                wrote: false,
             };
             self.fdc.service_dma(&mut self.dma, &mut mem);
+            self.dma_wrote_ram |= mem.wrote;
         }
         self.refresh_deadline(id, now);
         if self.wants_stop(id) {
@@ -501,11 +615,13 @@ pub fn equipment_byte(types: [u8; 2]) -> u8 {
     0x02 | floppy
 }
 
-/// Physical memory as the ISA DMA controllers reach it: RAM only, bounds-checked. Reads of
-/// anything else give 0xFF; writes to anything else are dropped.
+/// Physical memory as the ISA DMA controllers and the IDE bus master reach it: RAM only,
+/// bounds-checked. Reads of anything else give 0xFF; writes to anything else are dropped.
+/// `wrote` records that RAM was written (the CPU's decoded code may be stale).
 struct RamDma<'a> {
     ram: &'a GuestRam,
     map: &'a MemoryMap,
+    wrote: bool,
 }
 
 impl RamDma<'_> {
@@ -546,9 +662,11 @@ impl DmaMemory for RamDma<'_> {
     }
 
     fn write(&mut self, addr: u32, data: &[u8]) {
+        let mut wrote = false;
         self.each_ram_piece(addr, data.len(), |off, range| {
-            self.ram.write_slice(off, &data[range]);
+            wrote |= self.ram.write_slice(off, &data[range]);
         });
+        self.wrote |= wrote;
     }
 }
 
@@ -585,6 +703,89 @@ mod tests {
         assert_eq!(board.rtc.nvram(0x38), 0x30, "then d; signature checked");
     }
 
+    /// A configuration write to the PIIX3 IDE function (00:01.1) through 0xCF8/0xCFC.
+    fn ide_config(board: &mut Board, reg: u8, size: u8, value: u32) -> BusAction {
+        board.io_write(0xCF8, 4, 0x8000_0900 | u32::from(reg), 0);
+        board.io_write(0xCFC, size, value, 0)
+    }
+
+    /// BAR4 places the bus-master registers (PIIX3 datasheet, BMIBA); a READ DMA through
+    /// them fills RAM once the function may master the bus, and the CPU is told to drop its
+    /// decoded code.
+    #[test]
+    fn bar4_places_the_bus_master_and_dma_fills_ram() {
+        let dir = std::env::temp_dir().join(format!("amber-board-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let image = dir.join("bmide.img");
+        let bytes: Vec<u8> = (0..64u8).flat_map(|s| [s; 512]).collect();
+        std::fs::write(&image, bytes).unwrap();
+        let map = MemoryMap::new(0x20_0000);
+        let ram = Rc::new(GuestRam::new(map.backing_size()));
+        let mut config = MachineConfig {
+            serial: crate::config::Sink::None,
+            debugcon: crate::config::Sink::None,
+            ..MachineConfig::default()
+        };
+        config.disks[0] = Some(image);
+        let mut board = Board::new(config, ram.clone(), map).unwrap();
+        ide_config(&mut board, BAR4, 4, 0xC040);
+        assert_eq!(board.ports.owner(0xC040), DeviceId::BusMaster);
+        assert_eq!(board.ports.owner(0xC04F), DeviceId::BusMaster);
+        ide_config(&mut board, BAR4, 4, 0xC080);
+        assert_eq!(
+            board.ports.owner(0xC040),
+            DeviceId::None,
+            "the old range is freed"
+        );
+        assert_eq!(board.ports.owner(0xC080), DeviceId::BusMaster);
+        ide_config(&mut board, BAR4, 4, 0x3F0);
+        assert_eq!(
+            board.ports.owner(0x3F0),
+            DeviceId::Fdc,
+            "a collision is refused"
+        );
+        assert_eq!(board.ports.owner(0xC080), DeviceId::None);
+        ide_config(&mut board, BAR4, 4, 0xC040);
+        assert_eq!(board.ports.owner(0xC040), DeviceId::BusMaster);
+        // One region of 1024 bytes at 0x10000, the table at 0x8000.
+        ram.write_slice(0x8000, &[0x00, 0x00, 0x01, 0x00, 0x00, 0x04, 0x00, 0x80]);
+        board.io_write(0xC044, 4, 0x8000, 0);
+        for (port, v) in [
+            (0x1F6, 0xE0),
+            (0x1F2, 2),
+            (0x1F3, 3),
+            (0x1F4, 0),
+            (0x1F5, 0),
+        ] {
+            board.io_write(port, 1, v, 0);
+        }
+        board.io_write(0x1F7, 1, 0xC8, 0);
+        assert_eq!(
+            board.io_read(0x1F7, 1, 0),
+            0x58,
+            "waiting for the bus master"
+        );
+        board.io_write(0xC040, 1, 0x09, 0);
+        let mut sector = [0u8; 4];
+        ram.read_slice(0x10000, &mut sector);
+        assert_eq!(sector, [0; 4], "bus master enable is still clear");
+        assert!(!board.take_map_change());
+        assert_eq!(ide_config(&mut board, 0x04, 2, 0x0005), BusAction::Stop);
+        ram.read_slice(0x10000, &mut sector);
+        assert_eq!(sector, [3; 4]);
+        ram.read_slice(0x10200, &mut sector);
+        assert_eq!(sector, [4; 4]);
+        assert!(board.take_map_change(), "decoded code must be dropped");
+        assert_eq!(board.io_read(0xC042, 1, 0), 0x04, "interrupt, not active");
+        assert_eq!(board.io_read(0x1F7, 1, 0), 0x50);
+        board.reset();
+        assert_eq!(
+            board.ports.owner(0xC040),
+            DeviceId::None,
+            "BAR4 unassigned again"
+        );
+    }
+
     #[test]
     fn dma_reaches_ram_only() {
         let map = MemoryMap::new(0x10_0000);
@@ -592,6 +793,7 @@ mod tests {
         let mut dma = RamDma {
             ram: &ram,
             map: &map,
+            wrote: false,
         };
         dma.write(0x0FFE, &[1, 2, 3, 4]);
         let mut buf = [0u8; 4];

@@ -429,7 +429,7 @@ impl Machine {
             self.cpu.flush_tlb();
             self.cpu.flush_code();
         }
-        self.cpu.set_a20(self.board.a20.enabled());
+        self.cpu.set_a20(self.board.a20_enabled());
         None
     }
 

@@ -32,6 +32,10 @@ pub enum DeviceId {
     BiosTrap,
     /// The ACPI power-management registers.
     AcpiPm,
+    /// The PIIX3 IDE function's bus-master registers, wherever its BAR4 puts them.
+    BusMaster,
+    /// The 8042 keyboard controller (0x60, 0x64) with the PS/2 keyboard and mouse.
+    Kbc,
 }
 
 pub struct PortMap {
@@ -65,6 +69,17 @@ impl PortMap {
         Ok(())
     }
 
+    /// Gives back the ports of `start..start + count` that `device` owns (for a range that a
+    /// PCI BAR moves).
+    pub fn release(&mut self, device: DeviceId, start: u16, count: u16) {
+        let end = (start as usize + count as usize).min(self.owner.len());
+        for owner in &mut self.owner[start as usize..end] {
+            if *owner == device {
+                *owner = DeviceId::None;
+            }
+        }
+    }
+
     /// Claims every range in `ranges`.
     pub fn claim_all(&mut self, device: DeviceId, ranges: &[(u16, u16)]) -> Result<(), String> {
         ranges
@@ -90,5 +105,19 @@ mod tests {
         assert_eq!(m.owner(0x3FC), DeviceId::Com1);
         assert_eq!(m.owner(0x400), DeviceId::None);
         assert!(m.claim(DeviceId::Pci, 0xFFFF, 2).is_err());
+    }
+
+    #[test]
+    fn release_frees_only_the_devices_own_ports() {
+        let mut m = PortMap::default();
+        m.claim(DeviceId::Com1, 0x3F8, 8).unwrap();
+        m.claim(DeviceId::BusMaster, 0xC000, 16).unwrap();
+        m.release(DeviceId::BusMaster, 0x3F0, 16);
+        assert_eq!(m.owner(0x3F8), DeviceId::Com1);
+        m.release(DeviceId::BusMaster, 0xC000, 16);
+        assert_eq!(m.owner(0xC00F), DeviceId::None);
+        m.claim(DeviceId::BusMaster, 0xC010, 16).unwrap();
+        m.release(DeviceId::BusMaster, 0xFFF8, 16);
+        assert_eq!(m.owner(0xC010), DeviceId::BusMaster);
     }
 }

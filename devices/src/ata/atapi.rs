@@ -1,6 +1,6 @@
 //! The ATAPI CD-ROM device on the channel (ATA/ATAPI-6, T13/1410D, the PACKET command
 //! feature set): its ATA commands and the PACKET protocol (9.10) that carries the packet
-//! commands of `mmc.rs` in PIO.
+//! commands of `mmc.rs` in PIO, or with their data phase by DMA (`dma_transfer.rs`).
 //!
 //! Decisions where the standard leaves room:
 //! - After a reset the device shows the PACKET signature (9.12) with status 00h, DRDY clear,
@@ -11,6 +11,7 @@
 //!   even count, FFFEh; an odd limit is rounded down, as every DRQ block but the last must
 //!   be even.
 
+use super::dma_transfer::DmaJob;
 use super::mmc::{self, Cdb, Medium, Reply, Sense, BLOCK, UNRECOVERED_READ_ERROR};
 use super::*;
 
@@ -38,10 +39,12 @@ pub struct PacketTransfer {
     /// Bytes left in the current DRQ block.
     chunk: usize,
     /// Bytes left in the whole transfer, including those in the buffer.
-    left: u64,
+    pub(super) left: u64,
     /// The next block to load, and blocks still to load.
     next_block: u64,
-    blocks: u64,
+    pub(super) blocks: u64,
+    /// The command asked for DMA (features bit 0): the data goes through the bus master.
+    dma: bool,
 }
 
 /// The ATA commands of the PACKET feature set device (ATA-6 ch. 8, the commands a PACKET device implements).
@@ -78,7 +81,7 @@ impl AtaChannel {
         let Some(d) = self.drive() else {
             return self.abort(error::ABRT);
         };
-        let words = identify::identify_packet(&d.serial);
+        let words = identify::identify_packet(d.dma_mode, &d.serial);
         self.buffer = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         self.pos = 0;
         self.remaining = 0;
@@ -88,12 +91,10 @@ impl AtaChannel {
         self.interrupt();
     }
 
-    /// PACKET (ATA-6 ch. 8): DMA (features bit 0) is not supported; otherwise DRQ for the
-    /// command packet with C/D set, I/O clear, and no INTRQ (DRQ within 50 us).
+    /// PACKET (ATA-6 ch. 8): DRQ for the command packet with C/D set, I/O clear, and no
+    /// INTRQ (DRQ within 50 us). Features bit 0 asks for the data phase by DMA.
     fn packet(&mut self, _cmd: u8) {
-        if self.features.cur & 0x01 != 0 {
-            return self.abort(error::ABRT);
-        }
+        self.packet.dma = self.features.cur & 0x01 != 0;
         let raw = usize::from(self.lba[2].cur) << 8 | usize::from(self.lba[1].cur);
         self.packet.limit = match raw & !1 {
             0 => 0xFFFE,
@@ -150,6 +151,9 @@ impl AtaChannel {
             }
             Err(sense) => return self.packet_done(Err(sense)),
         }
+        if self.packet.dma && self.packet.left > 0 {
+            return self.await_dma(DmaJob::Packet);
+        }
         self.transfer = Transfer::PacketIn;
         self.next_chunk();
     }
@@ -181,7 +185,7 @@ impl AtaChannel {
     }
 
     /// Appends the next 2048-byte block (four image sectors) to the buffer.
-    fn load_disc_block(&mut self) -> bool {
+    pub(super) fn load_disc_block(&mut self) -> bool {
         let per_block = (BLOCK / SECTOR) as u64;
         let first = self.packet.next_block.saturating_mul(per_block);
         let mut sector = [0u8; SECTOR];
@@ -220,9 +224,11 @@ impl AtaChannel {
     }
 
     /// Ends a PACKET command (ATA-6 9.10): I/O and C/D set, INTRQ; a CHECK CONDITION sets
-    /// ERR (CHK) and the sense key in error register bits 7-4 with ABRT, and keeps the sense
-    /// data for REQUEST SENSE. Success clears it.
-    fn packet_done(&mut self, result: Result<(), Sense>) {
+    /// ERR (CHK) and the sense key in error register bits 7-4, and keeps the sense data for
+    /// REQUEST SENSE. Success clears it. ABRT stays clear: it reports a PACKET command the
+    /// device refused, not a packet that failed (QEMU's ide-cd, compared by the atapi guest
+    /// kernel, sets only the sense key too).
+    pub(super) fn packet_done(&mut self, result: Result<(), Sense>) {
         let sense = result.err().unwrap_or_default();
         if let Some(c) = self.drive().and_then(|d| d.atapi.as_mut()) {
             c.sense = sense;
@@ -234,7 +240,7 @@ impl AtaChannel {
             self.error = 0;
         } else {
             self.status = status::DRDY | status::ERR;
-            self.error = sense.key << 4 | error::ABRT;
+            self.error = sense.key << 4;
         }
         self.interrupt();
     }

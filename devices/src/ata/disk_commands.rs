@@ -1,8 +1,10 @@
 //! The ATA disk's commands (ATA/ATAPI-6, T13/1410D, ch. 8): IDENTIFY DEVICE, the sector
-//! reads and writes in PIO (single sectors and READ/WRITE MULTIPLE blocks), verification,
+//! reads and writes in PIO (single sectors and READ/WRITE MULTIPLE blocks) and by DMA
+//! (READ/WRITE DMA, their data phase in `dma_transfer.rs`), verification,
 //! cache flush and the CHS translation, with the addressing of the task file (LBA28, LBA48,
 //! CHS) they share.
 
+use super::dma_transfer::DmaJob;
 use super::identify::{identify_disk, MAX_MULTIPLE};
 use super::*;
 
@@ -51,7 +53,7 @@ impl AtaChannel {
 
     /// Writes the address of the last sector moved back into the task file, as a command
     /// that ends in error leaves it (ATA-6 6.3.4 "LBA of the first unrecoverable error").
-    fn report_address(&mut self, lba: u64, ext: bool) {
+    pub(super) fn report_address(&mut self, lba: u64, ext: bool) {
         for (i, r) in self.lba.iter_mut().enumerate() {
             r.cur = (lba >> (8 * i)) as u8;
             if ext {
@@ -170,7 +172,7 @@ impl AtaChannel {
         let Some(d) = self.drive() else {
             return self.abort(error::ABRT);
         };
-        let words = identify_disk(d.disk.sectors(), d.chs, d.multiple, &d.serial);
+        let words = identify_disk(d.disk.sectors(), d.chs, d.multiple, d.dma_mode, &d.serial);
         self.buffer = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         self.pos = 0;
         self.remaining = 0;
@@ -186,6 +188,22 @@ impl AtaChannel {
 
     fn write_sectors(&mut self, cmd: u8) {
         self.start(cmd == 0x34, 1, true);
+    }
+
+    /// READ DMA (C8h, and C9h without retries), READ DMA EXT (25h), WRITE DMA (CAh, CBh),
+    /// WRITE DMA EXT (35h): the data phase waits for the bus master.
+    fn dma(&mut self, cmd: u8) {
+        let ext = matches!(cmd, 0x25 | 0x35);
+        let Some(lba) = self.address(ext) else {
+            return self.abort(error::IDNF);
+        };
+        let count = self.sector_count(ext);
+        self.ext = ext;
+        self.await_dma(DmaJob::Disk {
+            lba,
+            count,
+            to_disk: matches!(cmd, 0x35 | 0xCA | 0xCB),
+        });
     }
 
     /// READ/WRITE MULTIPLE (EXT): abort until SET MULTIPLE MODE has enabled them.
@@ -267,9 +285,11 @@ pub const COMMANDS: &[(u8, u8, Command)] = &[
     (0x10, 0x1F, AtaChannel::complete),
     (0x20, 0x21, AtaChannel::read_sectors),
     (0x24, 0x24, AtaChannel::read_sectors),
+    (0x25, 0x25, AtaChannel::dma),
     (0x29, 0x29, AtaChannel::multiple),
     (0x30, 0x31, AtaChannel::write_sectors),
     (0x34, 0x34, AtaChannel::write_sectors),
+    (0x35, 0x35, AtaChannel::dma),
     (0x39, 0x39, AtaChannel::multiple),
     (0x40, 0x42, AtaChannel::verify),
     (0x70, 0x7F, AtaChannel::complete),
@@ -277,6 +297,7 @@ pub const COMMANDS: &[(u8, u8, Command)] = &[
     (0x91, 0x91, AtaChannel::initialize_parameters),
     (0xC4, 0xC5, AtaChannel::multiple),
     (0xC6, 0xC6, AtaChannel::set_multiple),
+    (0xC8, 0xCB, AtaChannel::dma),
     (0xE0, 0xE3, AtaChannel::complete),
     (0xE5, 0xE5, AtaChannel::check_power_mode),
     (0xE7, 0xE7, AtaChannel::flush_cache),

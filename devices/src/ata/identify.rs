@@ -29,6 +29,23 @@ impl Chs {
 /// The most sectors per DRQ block of READ/WRITE MULTIPLE (word 47).
 pub const MAX_MULTIPLE: u16 = 16;
 
+/// Word 49 bit 8: DMA supported.
+const DMA: u16 = 1 << 8;
+/// Word 63: multiword DMA modes 0-2 supported; word 88: Ultra DMA modes 0-5 supported (the
+/// modes QEMU's ide-hd and ide-cd report). The selected mode is bit 8 + n of its word.
+const MULTIWORD_DMA_MODES: u16 = 0x0007;
+const ULTRA_DMA_MODES: u16 = 0x003F;
+
+/// Words 63 and 88 for the selected DMA mode (a SET FEATURES transfer mode value).
+fn dma_words(selected: Option<u8>) -> (u16, u16) {
+    let bit = |mode: u8| 1u16 << (8 + (mode & 7));
+    match selected.map(|m| (m >> 3, m)) {
+        Some((4, m)) => (MULTIWORD_DMA_MODES | bit(m), ULTRA_DMA_MODES),
+        Some((8, m)) => (MULTIWORD_DMA_MODES, ULTRA_DMA_MODES | bit(m)),
+        _ => (MULTIWORD_DMA_MODES, ULTRA_DMA_MODES),
+    }
+}
+
 /// Writes `text` into `words` as ATA strings are stored: two characters per word, the first
 /// in the high byte, padded with spaces (ATA-6 3.2.9).
 fn put_string(words: &mut [u16], text: &str) {
@@ -41,8 +58,15 @@ fn put_string(words: &mut [u16], text: &str) {
 }
 
 /// The IDENTIFY DEVICE block of a disk of `total` sectors, with the current CHS translation
-/// `current` and READ/WRITE MULTIPLE block size `multiple` (0 = disabled).
-pub fn identify_disk(total: u64, current: Chs, multiple: u16, serial: &str) -> [u16; 256] {
+/// `current`, READ/WRITE MULTIPLE block size `multiple` (0 = disabled) and the DMA mode
+/// `dma_mode` SET FEATURES selected.
+pub fn identify_disk(
+    total: u64,
+    current: Chs,
+    multiple: u16,
+    dma_mode: Option<u8>,
+    serial: &str,
+) -> [u16; 256] {
     let mut w = [0u16; 256];
     let default = Chs::for_sectors(total);
     w[0] = 0x0040; // fixed device, not removable
@@ -53,10 +77,10 @@ pub fn identify_disk(total: u64, current: Chs, multiple: u16, serial: &str) -> [
     put_string(&mut w[23..27], env!("CARGO_PKG_VERSION"));
     put_string(&mut w[27..47], "amber hard disk");
     w[47] = 0x8000 | MAX_MULTIPLE;
-    w[49] = (1 << 9) | (1 << 11); // LBA, IORDY
+    w[49] = (1 << 9) | (1 << 11) | DMA; // LBA, IORDY, DMA
     w[50] = 0x4000;
     w[51] = 0x0200; // PIO mode 2 timing
-    w[53] = 0x0003; // words 54-58 and 64-70 valid
+    w[53] = 0x0007; // words 54-58, 64-70 and 88 valid
     w[54] = current.cylinders as u16;
     w[55] = current.heads as u16;
     w[56] = current.sectors as u16;
@@ -67,6 +91,7 @@ pub fn identify_disk(total: u64, current: Chs, multiple: u16, serial: &str) -> [
     let lba28 = total.min(0x0FFF_FFFF) as u32;
     w[60] = lba28 as u16;
     w[61] = (lba28 >> 16) as u16;
+    (w[63], w[88]) = dma_words(dma_mode);
     w[64] = 0x0003; // PIO modes 3 and 4
     w[65] = 120;
     w[66] = 120;
@@ -85,8 +110,9 @@ pub fn identify_disk(total: u64, current: Chs, multiple: u16, serial: &str) -> [
     w
 }
 
-/// The IDENTIFY PACKET DEVICE block of the CD-ROM drive (ATA-6, IDENTIFY PACKET DEVICE command).
-pub fn identify_packet(serial: &str) -> [u16; 256] {
+/// The IDENTIFY PACKET DEVICE block of the CD-ROM drive (ATA-6, IDENTIFY PACKET DEVICE
+/// command), with the DMA mode `dma_mode` SET FEATURES selected.
+pub fn identify_packet(dma_mode: Option<u8>, serial: &str) -> [u16; 256] {
     let mut w = [0u16; 256];
     // ATAPI (10b), CD-ROM device type 05h, removable, DRQ within 50 us (10b), 12-byte
     // command packets (00b).
@@ -94,10 +120,11 @@ pub fn identify_packet(serial: &str) -> [u16; 256] {
     put_string(&mut w[10..20], serial);
     put_string(&mut w[23..27], env!("CARGO_PKG_VERSION"));
     put_string(&mut w[27..47], "AMBER CD-ROM");
-    w[49] = (1 << 9) | (1 << 11); // LBA, IORDY; no DMA (PIO only)
+    w[49] = (1 << 9) | (1 << 11) | DMA; // LBA, IORDY, DMA
     w[50] = 0x4000;
     w[51] = 0x0200; // PIO mode 2 timing
-    w[53] = 0x0002; // words 64-70 valid
+    w[53] = 0x0006; // words 64-70 and 88 valid
+    (w[63], w[88]) = dma_words(dma_mode);
     w[64] = 0x0003; // PIO modes 3 and 4
     w[65] = 120;
     w[66] = 120;

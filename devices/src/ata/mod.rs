@@ -3,19 +3,26 @@
 //! (0x376), up to two devices sharing one task file, PIO data transfer, and INTRQ on IRQ 14
 //! (15). A device is a disk (`disk_commands.rs`: LBA28, LBA48 and CHS addressing) or an
 //! ATAPI CD-ROM (`atapi.rs`: the PACKET protocol; `mmc.rs`, `mmc_info.rs`: its packet
-//! commands); each kind has its own command table.
+//! commands); each kind has its own command table. Data moves in PIO through the data port,
+//! or by DMA through the channel's half of the PIIX3 bus-master function (`bus_master.rs`,
+//! `dma_transfer.rs`).
 //!
 //! Commands complete at once (no BSY period): a PIO-in command has its first DRQ block ready
-//! when the command register is written, a PIO-out command waits for its data.
+//! when the command register is written, a PIO-out command waits for its data, a DMA command
+//! waits for the bus master.
 
 mod atapi;
+pub mod bus_master;
 mod disk_commands;
+mod dma_transfer;
 mod identify;
 mod mmc;
 mod mmc_info;
 
 use crate::disk::{Disk, DiskError, SECTOR};
 use crate::{IrqLine, Nanos, PortIo};
+use bus_master::BusMaster;
+use dma_transfer::DmaJob;
 pub use identify::Chs;
 
 /// Status register bits (ATA-6 7.15.6).
@@ -52,7 +59,13 @@ struct Drive {
     serial: String,
     /// The packet-command state of an ATAPI CD-ROM, None for a disk.
     atapi: Option<atapi::Cdrom>,
+    /// The DMA transfer mode selected by SET FEATURES, as its mode value (ATA-6 SET
+    /// FEATURES, transfer mode values: 20h + n multiword DMA n, 40h + n Ultra DMA n).
+    dma_mode: Option<u8>,
 }
+
+/// The DMA mode a device starts in: Ultra DMA mode 5, as QEMU's IDENTIFY data shows.
+const POWER_ON_DMA_MODE: Option<u8> = Some(0x45);
 
 /// A register written twice for LBA48: the current value and the one before (HOB).
 #[derive(Clone, Copy, Default)]
@@ -83,6 +96,8 @@ enum Transfer {
     PacketCommand,
     /// The data of a packet command to the host, in DRQ blocks of the byte count.
     PacketIn,
+    /// A DMA command waits for the bus master; the data port is idle.
+    Dma,
 }
 
 /// The command table: opcode, handler.
@@ -114,6 +129,10 @@ pub struct AtaChannel {
     /// The task file still holds the reset signature: selecting the other device shows its
     /// own (each device keeps its registers on a real channel).
     signature: bool,
+    /// The channel's bus-master registers.
+    bus_master: BusMaster,
+    /// The data phase of a DMA command, until the bus master runs it.
+    dma: Option<DmaJob>,
     /// The last storage error, kept for the board to log.
     pub last_error: Option<String>,
 }
@@ -140,6 +159,8 @@ impl AtaChannel {
             block: 1,
             packet: atapi::PacketTransfer::default(),
             signature: false,
+            bus_master: BusMaster::default(),
+            dma: None,
             last_error: None,
         };
         ch.reset();
@@ -156,6 +177,7 @@ impl AtaChannel {
                 multiple: 0,
                 serial: serial.to_string(),
                 atapi: None,
+                dma_mode: POWER_ON_DMA_MODE,
             });
         }
         self.reset();
@@ -173,6 +195,7 @@ impl AtaChannel {
                 multiple: 0,
                 serial: serial.to_string(),
                 atapi: Some(atapi::Cdrom::default()),
+                dma_mode: POWER_ON_DMA_MODE,
             });
         }
         self.reset();
@@ -202,7 +225,18 @@ impl AtaChannel {
         self.load_signature();
         self.error = 0x01;
         self.transfer = Transfer::None;
+        self.dma = None;
         self.set_irq(false);
+    }
+
+    /// A hardware reset of the channel and its bus-master registers: besides `reset`, the
+    /// devices return to their power-on transfer modes.
+    pub fn power_on(&mut self) {
+        self.bus_master = BusMaster::default();
+        for d in self.drives.iter_mut().flatten() {
+            d.dma_mode = POWER_ON_DMA_MODE;
+        }
+        self.reset();
     }
 
     /// The selected device's signature (ATA-6 9.12): count and LBA low 1, LBA mid and high
@@ -223,9 +257,15 @@ impl AtaChannel {
         self.signature = true;
     }
 
+    /// INTRQ; asserting it also sets the bus master's interrupt bit (PIIX3 datasheet,
+    /// BMISTA bit 2: set by the IDE device's interrupt, whatever the command's protocol).
     fn set_irq(&mut self, on: bool) {
         self.pending = on;
-        self.irq.set_level(on && self.control & NIEN == 0);
+        let asserted = on && self.control & NIEN == 0;
+        if asserted {
+            self.bus_master.interrupt();
+        }
+        self.irq.set_level(asserted);
     }
 
     fn interrupt(&mut self) {
@@ -298,6 +338,7 @@ impl AtaChannel {
         }
         self.set_irq(false);
         self.transfer = Transfer::None;
+        self.dma = None;
         self.signature = false;
         let table = if atapi {
             atapi::ATAPI_COMMANDS
@@ -325,13 +366,32 @@ impl AtaChannel {
         self.abort(error::ABRT);
     }
 
-    /// SET FEATURES: transfer modes, write cache and read look-ahead settings are accepted
-    /// (none changes how amber moves data); others abort.
+    /// SET FEATURES: the transfer mode (03h) is recorded for IDENTIFY; write cache and read
+    /// look-ahead settings are accepted (none changes how amber moves data); others abort.
     fn set_features(&mut self, _cmd: u8) {
         match self.features.cur {
-            0x02 | 0x03 | 0x55 | 0x66 | 0x82 | 0xAA | 0xCC => self.ok(),
+            0x03 => self.set_transfer_mode(),
+            0x02 | 0x55 | 0x66 | 0x82 | 0xAA | 0xCC => self.ok(),
             _ => self.abort(error::ABRT),
         }
+    }
+
+    /// SET FEATURES 03h with the mode value in the sector count (ATA-6, transfer mode
+    /// values): 00h/01h PIO default, 08h + n PIO flow control mode n (0-4), 20h + n
+    /// multiword DMA mode n (0-2), 40h + n Ultra DMA mode n (0-5). Selecting a PIO mode
+    /// leaves no DMA mode selected (as QEMU's words 63 and 88 show it). A mode the device
+    /// does not report in IDENTIFY aborts, single word DMA (retired in ATA-6) among them.
+    fn set_transfer_mode(&mut self) {
+        let mode = self.count.cur;
+        let dma_mode = match (mode >> 3, mode & 7) {
+            (0, 0 | 1) | (1, 0..=4) => None,
+            (4, 0..=2) | (8, 0..=5) => Some(mode),
+            _ => return self.abort(error::ABRT),
+        };
+        if let Some(d) = self.drive() {
+            d.dma_mode = dma_mode;
+        }
+        self.ok();
     }
 
     /// CHECK POWER MODE: always active (count 0xFF).
@@ -426,6 +486,8 @@ impl PortIo for AtaChannel {
 
 #[cfg(test)]
 mod atapi_tests;
+#[cfg(test)]
+mod dma_tests;
 #[cfg(test)]
 mod mmc_tests;
 #[cfg(test)]

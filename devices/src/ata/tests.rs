@@ -27,7 +27,7 @@ fn image(name: &str, sectors: u64) -> PathBuf {
     p
 }
 
-fn channel(name: &str, sectors: u64) -> (AtaChannel, Rc<IrqLines>) {
+pub(super) fn channel(name: &str, sectors: u64) -> (AtaChannel, Rc<IrqLines>) {
     let lines = IrqLines::new();
     let mut ch = AtaChannel::new(lines.line(14));
     let disk = Disk::open(&image(name, sectors), WriteMode::Discard).unwrap();
@@ -48,14 +48,14 @@ pub(super) fn irq(lines: &IrqLines) -> bool {
 }
 
 /// Reads one 512-byte block through the data port in words.
-fn read_block(ch: &mut AtaChannel) -> Vec<u8> {
+pub(super) fn read_block(ch: &mut AtaChannel) -> Vec<u8> {
     (0..256)
         .flat_map(|_| (ch.read(0, BASE, 2) as u16).to_le_bytes())
         .collect()
 }
 
 /// LBA28 task file: device register with LBA set, then the command.
-fn lba28(ch: &mut AtaChannel, lba: u32, count: u8, cmd: u8) {
+pub(super) fn lba28(ch: &mut AtaChannel, lba: u32, count: u8, cmd: u8) {
     wr(ch, BASE + 6, 0xE0 | (lba >> 24) as u8);
     wr(ch, BASE + 2, count);
     wr(ch, BASE + 3, lba as u8);
