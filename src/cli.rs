@@ -129,6 +129,13 @@ pub struct RunArgs {
     /// shuts down after a triple fault (122), instead of booting again.
     #[arg(long)]
     pub no_reboot: bool,
+    /// At the end of the run, save the guest's screen as a PNG image.
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<PathBuf>,
+    /// At the end of the run, save the text of a text-mode screen (UTF-8, code page 437
+    /// mapped), one line per row.
+    #[arg(long, value_name = "PATH")]
+    pub screen_text: Option<PathBuf>,
     /// Let the guest write to the images themselves. Without it the originals are never
     /// changed: writes go to an overlay dropped at exit.
     #[arg(long, conflicts_with = "overlay")]

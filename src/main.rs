@@ -105,6 +105,19 @@ fn place_image(args: &mut RunArgs) -> Result<String, String> {
     Ok(args.boot.clone().unwrap_or(boot))
 }
 
+/// Saves what `--screenshot` and `--screen-text` ask for. A graphics screen has no text:
+/// the text file is then empty.
+fn save_screen(m: &mut Machine, args: &RunArgs) -> Result<(), String> {
+    if let Some(path) = &args.screenshot {
+        amber_machine::screen::write_png(m.screen(), path)?;
+    }
+    if let Some(path) = &args.screen_text {
+        let text = m.screen_text().unwrap_or_default();
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn run(mut args: RunArgs) -> Result<ExitCode, String> {
     let boot = place_image(&mut args)?;
     let config = MachineConfig {
@@ -164,6 +177,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode, String> {
     if let Err(e) = m.board.flush_disks() {
         eprintln!("amber: {e}");
     }
+    save_screen(&mut m, &args)?;
     if args.stats {
         print_stats(&m, start);
     }

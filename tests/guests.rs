@@ -152,6 +152,7 @@ fn amber(elf: &Path, extra: &[String]) -> Output {
         .args(extra))
 }
 
+/// QEMU's pc machine as amber builds it: the standard VGA at 00:02.0, no other defaults.
 const QEMU_ARGS: &[&str] = &[
     "-M",
     "pc",
@@ -159,7 +160,7 @@ const QEMU_ARGS: &[&str] = &[
     "128",
     "-nodefaults",
     "-vga",
-    "none",
+    "std",
     "-display",
     "none",
     "-no-reboot",

@@ -23,6 +23,7 @@ pub const SUBSYSTEM_VENDOR_ID: u8 = 0x2C;
 pub const SUBSYSTEM_ID: u8 = 0x2E;
 pub const INTERRUPT_LINE: u8 = 0x3C;
 /// Base address register 4: the PIIX3 IDE function's bus-master I/O block (BMIBA).
+pub const BAR0: u8 = 0x10;
 pub const BAR4: u8 = 0x20;
 /// Start of the device-specific registers after the type 0 header.
 const DEVICE_SPECIFIC: usize = 0x40;
@@ -32,11 +33,14 @@ pub const HEADER_MULTIFUNCTION: u8 = 0x80;
 
 /// Command register bits: I/O space enable, bus master enable.
 pub const COMMAND_IO: u16 = 0x0001;
+pub const COMMAND_MEMORY: u16 = 0x0002;
 pub const COMMAND_BUS_MASTER: u16 = 0x0004;
 /// Command bits a guest may change: I/O, memory, bus master, SERR#, interrupt disable.
 const COMMAND_WRITABLE: u16 = COMMAND_IO | 0x0002 | COMMAND_BUS_MASTER | 0x0100 | 0x0400;
 /// A base address register's bit 0: the BAR maps I/O space.
 const BAR_IO: u32 = 0x1;
+/// A 32-bit memory BAR's prefetchable bit.
+const BAR_PREFETCHABLE: u32 = 0x8;
 /// The bus-master I/O block's size (PIIX3 datasheet, BMIBA: base address bits 15-4).
 const BUS_MASTER_IO_SIZE: u32 = crate::ata::bus_master::PORTS as u32;
 /// Status bits cleared by writing 1: master data parity error, signaled/received target
@@ -145,6 +149,30 @@ impl PciFunction {
         f.set_config(BAR4, &BAR_IO.to_le_bytes());
         f.set_write_mask(BAR4, &(!(BUS_MASTER_IO_SIZE - 1)).to_le_bytes());
         f
+    }
+
+    /// QEMU's standard VGA (`-vga std`, hw/display/vga-pci.c): 1234:1111 rev 02, class
+    /// 030000, BAR0 the linear framebuffer of `lfb_size` bytes (a power of two),
+    /// prefetchable 32-bit memory. Linux's bochs DRM driver and vesafb bind by these IDs.
+    pub fn std_vga(lfb_size: u32) -> Self {
+        let mut f = Self::new(0x1234, 0x1111, 0x03_00_00, 0x02, 0x00);
+        f.set_qemu_subsystem();
+        f.set_config(0x07, &[0x02]); // status: DEVSEL medium
+        f.set_config(BAR0, &BAR_PREFETCHABLE.to_le_bytes());
+        f.set_write_mask(BAR0, &(!(lfb_size.max(16) - 1)).to_le_bytes());
+        f
+    }
+
+    /// The base address the `size`-byte memory BAR at `offset` decodes: none while memory
+    /// space is disabled, or while the BAR holds 0 or a range that passes 4 GiB.
+    pub fn memory_bar(&self, offset: u8, size: u32) -> Option<u32> {
+        let command = u16::from_le_bytes([self.config(COMMAND), self.config(COMMAND + 1)]);
+        let bar = u32::from_le_bytes(std::array::from_fn(|i| {
+            self.config(offset.wrapping_add(i as u8))
+        }));
+        let base = bar & !(size.max(16) - 1);
+        let end = u64::from(base) + u64::from(size);
+        (command & COMMAND_MEMORY != 0 && base != 0 && end <= 1 << 32).then_some(base)
     }
 
     /// The I/O base that the `size`-byte I/O BAR at `offset` decodes: none while I/O space
@@ -540,11 +568,9 @@ mod tests {
     #[test]
     fn added_functions_answer_and_reset_restores_power_on_values() {
         let mut pci = PciBus::new();
-        let mut vga = PciFunction::new(0x1234, 0x1111, 0x03_00_00, 0x02, 0);
-        // A 16 MiB prefetchable memory BAR: the low 24 bits of the address are fixed.
-        vga.set_config(0x10, &[0x08, 0, 0, 0]);
-        vga.set_write_mask(0x10, &[0x00, 0x00, 0x00, 0xFF]);
-        pci.add_device(2, 0, vga);
+        // A 16 MiB prefetchable memory BAR: the low 24 bits of the address are fixed (PCI
+        // Local Bus Specification 2.1, 6.2.5.1: all ones written read back as the size mask).
+        pci.add_device(2, 0, PciFunction::std_vga(16 << 20));
         pci.add_device(32, 0, PciFunction::new(1, 2, 0, 0, 0));
         assert_eq!(
             cfg_read(&mut pci, address(0, 2, 0, 0), 0xCFC, 4),
@@ -555,6 +581,11 @@ mod tests {
             cfg_read(&mut pci, address(0, 2, 0, 0x10), 0xCFC, 4),
             0xFF00_0008
         );
+        let lfb = |pci: &PciBus| pci.function(2, 0).unwrap().memory_bar(BAR0, 16 << 20);
+        cfg_write(&mut pci, address(0, 2, 0, 0x10), 0xCFC, 4, 0xFD12_3456);
+        assert_eq!(lfb(&pci), None, "memory space disabled");
+        cfg_write(&mut pci, address(0, 2, 0, 0x04), 0xCFC, 2, 0x0002);
+        assert_eq!(lfb(&pci), Some(0xFD00_0000));
         cfg_write(&mut pci, address(0, 1, 0, 0x60), 0xCFC, 1, 0x05);
         pci.reset();
         assert_eq!(pci.read(0, 0xCF8, 4), 0);

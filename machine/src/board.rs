@@ -19,12 +19,13 @@ use amber_devices::fw_cfg::FwCfg;
 use amber_devices::i8042::I8042;
 use amber_devices::ioapic::{self, IoApic};
 use amber_devices::lapic::{self, LocalApic};
-use amber_devices::pci::{PciBus, PciFunction, BAR4};
+use amber_devices::pci::{PciBus, PciFunction, BAR0, BAR4};
 use amber_devices::pic::Pic8259Pair;
 use amber_devices::pit::Pit8254;
 use amber_devices::post::PostPort;
 use amber_devices::rtc::Rtc146818;
 use amber_devices::uart::Uart16550;
+use amber_devices::vga::{Vga, LEGACY_WINDOW, VRAM_SIZE};
 use amber_devices::{IrqLines, Nanos, PortIo, Timed};
 
 use crate::clock::Clock;
@@ -34,6 +35,8 @@ use crate::ports::{DeviceId, PortMap};
 
 /// The PIIX3 IDE function: bus 0, device 1, function 1.
 const IDE_FUNCTION: (u8, u8) = (1, 1);
+/// The VGA's PCI device and function (00:02.0, as on QEMU's pc machine).
+const VGA_FUNCTION: (u8, u8) = (2, 0);
 
 /// Devices with events on the virtual clock, in `Board::deadlines` order.
 const TIMED: [DeviceId; 5] = [
@@ -59,6 +62,10 @@ pub struct Board {
     pub a20: A20Gate,
     /// The 8042 keyboard controller with the PS/2 keyboard and mouse.
     pub kbc: I8042,
+    /// The standard VGA with the Bochs VBE extension, its framebuffer on PCI 00:02.0 BAR0.
+    pub vga: Vga,
+    /// Where BAR0 puts the linear framebuffer, if the function decodes it.
+    lfb_base: Option<u32>,
     /// Address line A20 as the last of port 0x92 and the 8042's output port to change it
     /// left it (both drive the gate, as on QEMU's pc machine).
     a20_line: bool,
@@ -121,6 +128,8 @@ impl Board {
             post: PostPort::default(),
             a20: A20Gate::default(),
             kbc: I8042::new(lines.line(1), lines.line(12)),
+            vga: Vga::new(),
+            lfb_base: None,
             a20_line: true,
             kbc_a20: true,
             debugcon: DebugCon::new(config.debugcon.writer()?),
@@ -165,6 +174,10 @@ impl Board {
         board
             .pci
             .add_device(device, function, PciFunction::piix3_ide());
+        let (device, function) = VGA_FUNCTION;
+        board
+            .pci
+            .add_device(device, function, PciFunction::std_vga(VRAM_SIZE as u32));
         Ok(board)
     }
 
@@ -271,6 +284,7 @@ impl Board {
         p.claim_all(DeviceId::Post, amber_devices::post::PORTS)?;
         p.claim_all(DeviceId::A20, amber_devices::a20::PORTS)?;
         p.claim_all(DeviceId::Kbc, amber_devices::i8042::PORTS)?;
+        p.claim_all(DeviceId::Vga, amber_devices::vga::PORTS)?;
         p.claim_all(DeviceId::DebugCon, amber_devices::debugcon::PORTS)?;
         p.claim_all(DeviceId::DebugExit, amber_devices::debug_exit::PORTS)?;
         p.claim_all(DeviceId::Ferr, amber_devices::ferr::PORTS)?;
@@ -305,6 +319,7 @@ impl Board {
         self.com2.reset();
         self.a20.reset();
         self.kbc.reset();
+        self.vga.reset();
         self.a20_line = true;
         self.kbc_a20 = true;
         self.pci.reset();
@@ -320,6 +335,22 @@ impl Board {
         self.deadlines = [None; TIMED.len()];
         self.map_changed |= self.sync_pam();
         self.sync_bus_master();
+        self.sync_lfb();
+    }
+
+    /// Follows the VGA function's BAR0: where the linear framebuffer answers.
+    fn sync_lfb(&mut self) {
+        let (device, function) = VGA_FUNCTION;
+        self.lfb_base = self
+            .pci
+            .function(device, function)
+            .and_then(|f| f.memory_bar(BAR0, VRAM_SIZE as u32));
+    }
+
+    /// The framebuffer offset of physical address `paddr`, if BAR0 maps it there.
+    fn lfb_offset(&self, paddr: u32) -> Option<u32> {
+        let offset = paddr.checked_sub(self.lfb_base?)?;
+        (offset < VRAM_SIZE as u32).then_some(offset)
     }
 
     /// Follows the IDE function's BAR4: the bus-master registers move to the 16 ports it
@@ -409,6 +440,7 @@ impl Board {
             DeviceId::Post => &mut self.post,
             DeviceId::A20 => &mut self.a20,
             DeviceId::Kbc => &mut self.kbc,
+            DeviceId::Vga => &mut self.vga,
             DeviceId::DebugCon => &mut self.debugcon,
             DeviceId::DebugExit => &mut self.debug_exit,
             DeviceId::Ferr => &mut self.ferr,
@@ -482,6 +514,7 @@ impl Board {
                 self.reset_requested |= self.pci.take_reset_request();
                 self.map_changed |= self.sync_pam();
                 self.sync_bus_master();
+                self.sync_lfb();
                 self.service_ide_dma();
                 self.reset_requested || self.map_changed || self.dma_wrote_ram
             }
@@ -493,6 +526,12 @@ impl Board {
             _ => false,
         }
     }
+}
+
+/// Whether `paddr` is in the legacy VGA window A0000-BFFFF.
+fn vga_window(paddr: u32) -> bool {
+    let (base, len) = LEGACY_WINDOW;
+    (base..base + len).contains(&paddr)
 }
 
 impl Bus for Board {
@@ -508,6 +547,12 @@ impl Bus for Board {
             self.ram.read_slice(off as usize, &mut b[..n]);
             return u32::from_le_bytes(b);
         }
+        if vga_window(paddr) {
+            return self.vga.mem_read(paddr, size);
+        }
+        if let Some(offset) = self.lfb_offset(paddr) {
+            return self.vga.lfb_read(offset, size);
+        }
         match paddr & !0xFFF {
             lapic::DEFAULT_BASE => self.lapic.read(now, paddr & 0xFFF),
             ioapic::DEFAULT_BASE => self.ioapic.read(paddr & 0xFFF),
@@ -521,6 +566,14 @@ impl Bus for Board {
             let n = usize::from(size).min(4);
             self.ram
                 .write_slice(off as usize, &value.to_le_bytes()[..n]);
+            return BusAction::Continue;
+        }
+        if vga_window(paddr) {
+            self.vga.mem_write(paddr, size, value);
+            return BusAction::Continue;
+        }
+        if let Some(offset) = self.lfb_offset(paddr) {
+            self.vga.lfb_write(offset, size, value);
             return BusAction::Continue;
         }
         match paddr & !0xFFF {

@@ -10,6 +10,7 @@ pub mod linux;
 pub mod memory_map;
 pub mod multiboot;
 mod ports;
+pub mod screen;
 mod table_loader;
 
 pub use board::Board;
@@ -431,6 +432,19 @@ impl Machine {
         }
         self.cpu.set_a20(self.board.a20_enabled());
         None
+    }
+
+    /// The guest's screen as the VGA shows it now.
+    pub fn screen(&mut self) -> &amber_devices::vga::Frame {
+        let now = self.now();
+        self.board.vga.render(now);
+        self.board.vga.frame()
+    }
+
+    /// The text of a text-mode screen as UTF-8 (code page 437), one line per row; `None` in
+    /// graphics modes.
+    pub fn screen_text(&self) -> Option<String> {
+        self.board.vga.text_screen().map(|s| screen::text(&s))
     }
 
     /// The last POST code the guest wrote to port 80h.

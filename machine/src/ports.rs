@@ -36,6 +36,8 @@ pub enum DeviceId {
     BusMaster,
     /// The 8042 keyboard controller (0x60, 0x64) with the PS/2 keyboard and mouse.
     Kbc,
+    /// The VGA (0x3B0-0x3DF) and its Bochs VBE registers (0x1CE, 0x1CF).
+    Vga,
 }
 
 pub struct PortMap {

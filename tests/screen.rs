@@ -1,0 +1,120 @@
+//! What a headless run shows on the VGA (`--screenshot`, `--screen-text`), read back: SeaBIOS
+//! with its own VGA BIOS (Debian's vgabios-stdvga.bin, written for QEMU's standard VGA)
+//! programs amber's VGA and prints through it, and syslinux prints after it; the screen's
+//! text and pixels must show what they printed. Missing SeaBIOS or the Linux images skip the
+//! test with one line, except under CI=true.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SEABIOS: &str = "/usr/share/seabios/bios-256k.bin";
+const VGABIOS: &str = "/usr/share/seabios/vgabios-stdvga.bin";
+
+fn present(paths: &[&Path]) -> bool {
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let msg = format!(
+        "screen: {} missing (seabios package; testsuites/linux/fetch.sh)",
+        missing.join(", ")
+    );
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{msg} (required under CI)"
+    );
+    eprintln!("{msg}; skipping");
+    false
+}
+
+/// Decodes a PNG: width, height and RGBA bytes.
+fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+#[test]
+fn seabios_and_syslinux_show_on_the_vga() {
+    let disk = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/linux/syslinux.img");
+    if !present(&[Path::new(SEABIOS), Path::new(VGABIOS), &disk]) {
+        return;
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let (text, shot) = (dir.join("vga_screen.txt"), dir.join("vga_screen.png"));
+    let out = Command::new(env!("CARGO_BIN_EXE_amber"))
+        .args(["run", "--headless", "--serial", "none", "--timeout", "15s"])
+        .args(["--bios", SEABIOS, "--vga-bios", VGABIOS, "--hda"])
+        .arg(&disk)
+        .arg("--screen-text")
+        .arg(&text)
+        .arg("--screenshot")
+        .arg(&shot)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(124), "runs until the timeout");
+    let screen = std::fs::read_to_string(&text).unwrap();
+    let lines: Vec<&str> = screen.lines().collect();
+    assert_eq!(lines.len(), 25, "mode 03h: 25 rows\n{screen}");
+    assert!(lines[0].starts_with("SeaBIOS (version "), "{screen}");
+    assert_eq!(lines[1], "Booting from Hard Disk...", "{screen}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("SYSLINUX 6.04")),
+        "{screen}"
+    );
+    // Mode 03h on a VGA: 80 x 25 cells of 9 x 16 dots. The text is light grey (attribute
+    // 07h: DAC entry 7, 2Ah/2Ah/2Ah of 3Fh, AAh in 8 bits) on black.
+    let (width, height, rgba) = read_png(&shot);
+    assert_eq!((width, height), (720, 400));
+    let pixel = |x: u32, y: u32| {
+        let i = (y * width + x) as usize * 4;
+        [rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]]
+    };
+    let row = |cell_row: u32| -> Vec<[u8; 4]> {
+        (cell_row * 16..cell_row * 16 + 16)
+            .flat_map(|y| (0..width).map(move |x| (x, y)))
+            .map(|(x, y)| pixel(x, y))
+            .collect()
+    };
+    let first = row(0);
+    assert!(
+        first.contains(&[0xAA, 0xAA, 0xAA, 0xFF]),
+        "grey text in row 0"
+    );
+    assert!(first
+        .iter()
+        .all(|p| *p == [0xAA, 0xAA, 0xAA, 0xFF] || *p == [0, 0, 0, 0xFF]));
+    assert!(
+        row(24).iter().all(|p| *p == [0, 0, 0, 0xFF]),
+        "the last row is blank"
+    );
+}
+
+/// amber's code page 437 table against Python's cp437 codec for bytes 80h-FFh.
+#[test]
+fn code_page_437_matches_python() {
+    let Ok(out) = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; sys.stdout.write(bytes(range(128, 256)).decode('cp437'))",
+        ])
+        .output()
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 missing under CI"
+        );
+        eprintln!("screen: python3 missing; skipping");
+        return;
+    };
+    let python: Vec<char> = String::from_utf8(out.stdout).unwrap().chars().collect();
+    let ours: Vec<char> = (0x80..=0xFFu8).map(amber_machine::screen::cp437).collect();
+    assert_eq!(ours, python);
+}
