@@ -7,7 +7,11 @@
 //!   have no firmware-only interface: INT 13h drives the IDE controller with ATA commands
 //!   (ATAPI PACKET commands for CD-ROMs, which boot by El Torito),
 //!   INT 14h and the serial console program the UART; floppies go through the 82077
-//!   controller and DMA channel 2.
+//!   controller and DMA channel 2; the keyboard (INT 09h, INT 16h) and the PS/2 mouse
+//!   (INT 15h AH=C2h, INT 74h) through the 8042 at ports 60h/64h; the PCI BIOS (INT 1Ah
+//!   AH=B1h) through configuration ports CF8h/CFCh; timed waits (INT 15h AH=83h/86h) count
+//!   the RTC's periodic interrupt. Work that must run as guest code (waiting with
+//!   interrupts on, calling a guest's handler) continues in ROM routines after the trap.
 
 pub mod acpi;
 mod aml;
@@ -35,8 +39,6 @@ pub struct Bios {
     cd_boot: Option<services::eltorito::CdBoot>,
     /// The floppy drives A: and B: as the CMOS describes them.
     floppies: [Option<services::floppy::DriveType>; 2],
-    /// A character INT 16h AH=01 has seen on the serial console but not yet taken.
-    key_ahead: Option<u8>,
 }
 
 impl Default for Bios {
@@ -58,7 +60,6 @@ impl Bios {
             cd_locks: [0; 4],
             cd_boot: None,
             floppies: [None; 2],
-            key_ahead: None,
         }
     }
 

@@ -131,6 +131,12 @@ impl Regs<'_> {
         p.write_u16(at + 2, seg);
     }
 
+    /// Makes the CPU continue, after the trap, at `off` in the ROM's segment (a
+    /// `rom::Routine`) instead of the rest of the stub.
+    pub fn continue_at(&mut self, off: u16) {
+        self.0.eip = u64::from(off);
+    }
+
     /// Sets or clears a flag in the live FLAGS (for stubs that branch on it).
     pub fn set_live_flag(&mut self, bit: u16, on: bool) {
         let f = self.0.flags();

@@ -9,8 +9,8 @@ use amber_cpu::state::reg::{ECX, EDX};
 /// Ticks in a day: 18.2065 Hz for 24 hours (0x1800B0).
 pub const TICKS_PER_DAY: u32 = 0x18_00B0;
 
-/// INT 08h: counts the tick, wraps at midnight, acknowledges IRQ 0. The stub then calls
-/// INT 1Ch.
+/// INT 08h: counts the tick and wraps at midnight. The stub then calls INT 1Ch and
+/// acknowledges IRQ 0.
 pub fn timer_tick(_: &mut Bios, _: &mut Regs, p: &mut dyn Platform) {
     let t = p.read_u32(bda::TICKS) + 1;
     if t >= TICKS_PER_DAY {
@@ -19,21 +19,12 @@ pub fn timer_tick(_: &mut Bios, _: &mut Regs, p: &mut dyn Platform) {
     } else {
         p.write_u32(bda::TICKS, t);
     }
-    p.outb(0x20, 0x20);
 }
 
-/// Any other hardware interrupt: read what must be read (the keyboard's byte, RTC register
-/// C) and send the end of interrupt to the controllers that raised it.
+/// Any other hardware interrupt: the end of interrupt to the controllers that raised it.
+/// (The keyboard, RTC and mouse interrupts have their own services, which read their
+/// device.)
 pub fn acknowledge_irq(vector: u8, p: &mut dyn Platform) {
-    match vector {
-        0x09 => {
-            p.inb(0x60);
-        }
-        0x70 => {
-            p.cmos(0x0C);
-        }
-        _ => {}
-    }
     if (0x70..=0x77).contains(&vector) {
         p.outb(0xA0, 0x20);
     }
@@ -59,7 +50,8 @@ pub fn ticks_now(p: &mut dyn Platform) -> u32 {
 }
 
 /// INT 1Ah (Ralf Brown's list, INT 1A): 00/01 the tick count, 02-05 the RTC's time and date
-/// (BCD, as the CMOS holds them by default). Others are unsupported.
+/// (BCD, as the CMOS holds them by default), B1h the PCI BIOS (`pci_bios.rs`). Others are
+/// unsupported.
 pub fn int1a(_: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     let result = match r.ah() {
         0x00 => {
@@ -103,6 +95,7 @@ pub fn int1a(_: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
             }
             Ok(())
         }
+        0xB1 => return super::pci_bios::int1a_b1(r, p),
         _ => Err(0x86),
     };
     r.finish(p, result);

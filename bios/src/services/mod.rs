@@ -5,11 +5,19 @@ pub mod cdrom;
 pub mod clock;
 pub mod disk;
 pub mod eltorito;
+#[cfg(test)]
+mod fake_board;
 pub mod floppy;
+mod keyboard;
+mod keyboard_tables;
+mod mouse;
+mod pci_bios;
 pub mod post;
+mod ps2_port;
 mod serial;
 mod system;
 mod video;
+mod wait;
 
 use crate::platform::{Platform, Regs};
 use crate::Bios;
@@ -20,6 +28,7 @@ type Handler = fn(&mut Bios, &mut Regs, &mut dyn Platform);
 /// Interrupt vector -> service.
 const SERVICES: &[(u8, Handler)] = &[
     (0x08, clock::timer_tick),
+    (0x09, keyboard::int09),
     (0x0E, floppy::irq),
     (0x10, video::int10),
     (0x11, system::equipment),
@@ -27,11 +36,13 @@ const SERVICES: &[(u8, Handler)] = &[
     (0x13, disk::int13),
     (0x14, serial::int14),
     (0x15, system::int15),
-    (0x16, serial::int16),
+    (0x16, keyboard::int16),
     (0x17, serial::int17),
     (0x18, system::boot_failed),
     (0x19, disk::boot),
     (0x1A, clock::int1a),
+    (0x70, wait::rtc_irq),
+    (0x74, mouse::irq),
 ];
 
 pub fn dispatch(bios: &mut Bios, vector: u8, r: &mut Regs, p: &mut dyn Platform) {
@@ -63,7 +74,12 @@ pub mod bda {
     pub const MIDNIGHT: u32 = 0x470;
     pub const DISK_STATUS: u32 = 0x474;
     pub const DISK_COUNT: u32 = 0x475;
+    pub const KBD_ALT_CODE: u32 = 0x419;
+    pub const BREAK_FLAG: u32 = 0x471;
+    pub const RESET_FLAG: u32 = 0x472;
     pub const KBD_START: u32 = 0x480;
     pub const KBD_END: u32 = 0x482;
     pub const ROWS: u32 = 0x484;
+    pub const KBD_MODE: u32 = 0x496;
+    pub const KBD_LEDS: u32 = 0x497;
 }

@@ -1,8 +1,10 @@
 //! The power-on self test, as far as a virtual PC needs one: the interrupt vector table, the
 //! BIOS data area and the extended BIOS data area, the interrupt controllers, the timer, the
-//! serial port, the hard disks and CD-ROM drives, the DMA controllers and the floppy drives, the tick count from the RTC; then the stub boots (INT 19h).
+//! serial port, the RTC's periodic rate, the keyboard controller and keyboard, the hard
+//! disks and CD-ROM drives, the DMA controllers and the floppy drives, the tick count from
+//! the RTC; then the stub boots (INT 19h).
 
-use super::{bda, cdrom, clock, disk, floppy};
+use super::{bda, cdrom, clock, disk, floppy, ps2_port};
 use crate::platform::{Platform, Regs, IF};
 use crate::rom::SEGMENT;
 use crate::Bios;
@@ -65,6 +67,11 @@ pub fn run(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     ] {
         p.outb(0x3F8 + reg, v);
     }
+
+    // The RTC's periodic interrupt at 1024 Hz (INT 15h AH=83h/86h count it), as the AT
+    // BIOS and SeaBIOS leave register A.
+    p.set_cmos(0x0A, 0x26);
+    ps2_port::post(p);
 
     bios.disks = disk::probe(p);
     p.write_u8(bda::DISK_COUNT, bios.disks.len() as u8);

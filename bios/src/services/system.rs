@@ -1,9 +1,10 @@
 //! INT 11h (equipment), INT 12h (base memory), INT 15h (system services: the memory map
 //! E820h, E801h and 88h from the CMOS memory size, A20 through port 92h, the configuration
-//! table, the extended BIOS data area, block moves) and INT 18h (no bootable device).
+//! table, the extended BIOS data area, block moves; the waits of AH=83h/86h are
+//! `wait.rs`'s, the pointing device of AH=C2h `mouse.rs`'s) and INT 18h (no bootable device).
 //! Ralf Brown's list, INT 11, 12, 15 and 18; ACPI 6.4 ch. 15 for E820h.
 
-use super::{bda, video};
+use super::{bda, mouse, video, wait};
 use crate::platform::{linear, Platform, Regs, CF};
 use crate::rom::{CONFIG_TABLE, SEGMENT};
 use crate::Bios;
@@ -46,7 +47,7 @@ fn e820_map(p: &mut dyn Platform) -> Vec<(u64, u64, u32)> {
 }
 
 /// INT 15h.
-pub fn int15(_: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
+pub fn int15(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     let ax = r.ax();
     let result = match r.ah() {
         0x24 => a20(r, p, ax as u8),
@@ -54,7 +55,8 @@ pub fn int15(_: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
             // Keyboard intercept: CF set means "process the scan code".
             return r.set_stacked_flag(p, CF, true);
         }
-        0x86 => Ok(()),
+        0x83 => return wait::event_wait(r, p),
+        0x86 => return wait::wait(bios, r, p),
         0x87 => block_move(r, p),
         0x88 => {
             let kb = (extended_memory(p) >> 10).min(0xFC00);
@@ -67,6 +69,7 @@ pub fn int15(_: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
             r.set_ah(0);
             Ok(())
         }
+        0xC2 => return mouse::int15_c2(r, p),
         0xC1 => {
             let ebda = p.read_u16(bda::EBDA_SEGMENT);
             r.set_seg(Seg::Es, ebda);
