@@ -56,8 +56,8 @@ pub struct RunArgs {
     /// the first hard disk. The boot order starts with that device unless --boot is given.
     #[arg(value_name = "IMAGE")]
     pub image: Option<PathBuf>,
-    /// No window: serial and debug console on the terminal (the only mode until the window
-    /// arrives).
+    /// No window: serial and debug console on the terminal. Without it amber opens a window
+    /// when DISPLAY names an X server.
     #[arg(long)]
     pub headless: bool,
     /// Multiboot kernel (ELF, or a.out-kludge image) to boot directly. Without it the

@@ -5,6 +5,10 @@
 //! and the guest's exit code as amber's, the way test suites run under QEMU.
 
 mod cli;
+#[cfg(feature = "window")]
+mod display;
+#[cfg(feature = "window")]
+mod window;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -118,7 +122,21 @@ fn save_screen(m: &mut Machine, args: &RunArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn run(mut args: RunArgs) -> Result<ExitCode, String> {
+/// Runs the machine in a window when there is a display to open it on and `--headless`
+/// is not given, else headless.
+fn run(args: RunArgs) -> Result<ExitCode, String> {
+    #[cfg(feature = "window")]
+    if !args.headless && std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
+        return window::run(args);
+    }
+    run_machine(args, None)
+}
+
+/// Builds and runs the machine `args` describe, shown by `frontend` if one is given.
+fn run_machine(
+    mut args: RunArgs,
+    frontend: Option<amber_machine::frontend::Link>,
+) -> Result<ExitCode, String> {
     let boot = place_image(&mut args)?;
     let config = MachineConfig {
         cpu: args.cpu.into(),
@@ -158,6 +176,9 @@ fn run(mut args: RunArgs) -> Result<ExitCode, String> {
     }
     if args.serial == Sink::Stdout {
         m.attach_serial_input(stdin_reader());
+    }
+    if let Some(link) = frontend {
+        m.attach_frontend(link);
     }
     let start = Instant::now();
     let limits = RunLimits {
@@ -206,7 +227,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode, String> {
             eprintln!("amber: the guest asked for a reset{post}");
             ExitCode::from(code::RESET)
         }
-        Outcome::PowerOff => ExitCode::SUCCESS,
+        Outcome::PowerOff | Outcome::Quit => ExitCode::SUCCESS,
     })
 }
 

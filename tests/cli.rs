@@ -190,17 +190,17 @@ fn boot_sector_image(name: &str, size: usize) -> PathBuf {
 fn a_lone_image_boots_from_the_drive_its_size_suggests() {
     for (name, size, status) in [("guess_floppy", 1_474_560, 1), ("guess_disk", 1 << 20, 17)] {
         let img = boot_sector_image(name, size);
-        let out = amber(&[img.to_str().unwrap(), "--timeout", "10s"]);
+        let out = amber(&[img.to_str().unwrap(), "--headless", "--timeout", "10s"]);
         assert_eq!(out.status.code(), Some(status), "{name}: {}", stderr(&out));
     }
     let img = boot_sector_image("guess_twice", 1 << 20);
     let path = img.to_str().unwrap();
-    let out = amber(&[path, "--hda", path]);
+    let out = amber(&[path, "--headless", "--hda", path]);
     assert_eq!(out.status.code(), Some(2), "one drive, named twice");
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     let odd = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("odd.img");
     std::fs::write(&odd, vec![0u8; 1000]).unwrap();
-    let out = amber(&[odd.to_str().unwrap()]);
+    let out = amber(&[odd.to_str().unwrap(), "--headless"]);
     assert_eq!(out.status.code(), Some(2), "not whole sectors");
     assert!(stderr(&out).contains("odd.img"), "{}", stderr(&out));
 }

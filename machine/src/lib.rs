@@ -6,6 +6,7 @@ mod board;
 mod clock;
 pub mod config;
 mod firmware;
+pub mod frontend;
 pub mod linux;
 pub mod memory_map;
 pub mod multiboot;
@@ -41,6 +42,8 @@ pub enum Outcome {
     Reset,
     /// The guest powered the machine off through ACPI (soft-off, S5).
     PowerOff,
+    /// The frontend ended the run (the window was closed).
+    Quit,
 }
 
 /// Limits on a run.
@@ -65,6 +68,8 @@ pub struct Machine {
     boot: Boot,
     /// When the guest first ran, on the host's clock (for pacing idle time).
     epoch: Option<Instant>,
+    /// The window's link, when one shows the machine.
+    frontend: Option<frontend::Frontend>,
 }
 
 /// A way into the guest.
@@ -102,6 +107,9 @@ fn pm_config(map: &MemoryMap) -> amber_bios::acpi::PmConfig {
     }
 }
 
+/// How often a paused machine looks for the frontend's input.
+const PAUSE_POLL: Duration = Duration::from_millis(50);
+
 /// How long an idle guest waits for serial input before its clock skips ahead.
 const INPUT_WAIT: Duration = Duration::from_millis(10);
 
@@ -125,6 +133,7 @@ impl Machine {
             bios: None,
             boot: Boot::None,
             epoch: None,
+            frontend: None,
         };
         m.builtin_firmware_setup();
         m.install_acpi();
@@ -374,6 +383,9 @@ impl Machine {
             });
             let exit = self.cpu.run(&mut self.board, budget);
             self.board.advance(self.now());
+            if let Some(outcome) = self.service_frontend(Duration::ZERO) {
+                return outcome;
+            }
             match exit {
                 Exit::Limit => self.board.flush_output(),
                 Exit::TripleFault(f) => return Outcome::TripleFault(f),
@@ -391,7 +403,13 @@ impl Machine {
                     // next device event, so a guest sending on the serial line is not held
                     // up), then skip to that event, which may raise an interrupt.
                     let wait = self.idle_wait();
-                    self.take_serial_input(wait);
+                    if self.frontend.is_some() && self.serial_input.is_none() {
+                        if let Some(outcome) = self.service_frontend(wait) {
+                            return outcome;
+                        }
+                    } else {
+                        self.take_serial_input(wait);
+                    }
                     match self.board.next_deadline() {
                         Some(d) => {
                             // The time-stamp counter counts idle time too, or a guest
@@ -401,6 +419,7 @@ impl Machine {
                             self.board.advance(self.now());
                         }
                         None if self.serial_input.is_none()
+                            && self.frontend.is_none()
                             && !self.board.interrupt_pending(self.cpu.state.icount) =>
                         {
                             return Outcome::DeadHalt
@@ -431,6 +450,75 @@ impl Machine {
             self.cpu.flush_code();
         }
         self.cpu.set_a20(self.board.a20_enabled());
+        None
+    }
+
+    /// Shows the machine in a frontend: input from `link` reaches the keyboard and mouse,
+    /// changed screens and the status go back.
+    pub fn attach_frontend(&mut self, link: frontend::Link) {
+        self.frontend = Some(frontend::Frontend::new(link, self.cpu.state.icount));
+    }
+
+    /// Takes the frontend's input (waiting up to `wait` for some), sends it a changed
+    /// screen when one is due, and holds the machine while paused; the outcome if the
+    /// frontend ends the run or resets the machine.
+    fn service_frontend(&mut self, wait: Duration) -> Option<Outcome> {
+        let mut wait = wait;
+        loop {
+            let events = self.frontend.as_mut()?.events(wait);
+            for event in events {
+                if let Some(outcome) = self.frontend_input(event) {
+                    return Some(outcome);
+                }
+            }
+            let paused = self.frontend.as_ref().is_some_and(|f| f.paused);
+            if !paused {
+                break;
+            }
+            wait = PAUSE_POLL;
+            if let Some(f) = self.frontend.as_mut() {
+                f.report(self.cpu.state.icount);
+            }
+        }
+        let icount = self.cpu.state.icount;
+        let now = self.now();
+        let front = self.frontend.as_mut()?;
+        if front.frame_due() {
+            if let Some(frame) = self.board.vga.render(now) {
+                front.send_frame(frame);
+            }
+            front.report(icount);
+        }
+        None
+    }
+
+    /// Acts on one input event from the frontend.
+    fn frontend_input(&mut self, event: frontend::Input) -> Option<Outcome> {
+        use amber_devices::ps2::Key;
+        use frontend::Input;
+        let kbc = &mut self.board.kbc;
+        match event {
+            Input::Key(key, true) => kbc.press(key),
+            Input::Key(key, false) => kbc.release(key),
+            Input::Mouse {
+                dx,
+                dy,
+                dz,
+                buttons,
+            } => kbc.mouse_move(dx, dy, dz, buttons),
+            Input::CtrlAltDel => {
+                let keys = [Key::ControlLeft, Key::AltLeft, Key::Delete];
+                keys.iter().for_each(|&k| kbc.press(k));
+                keys.iter().rev().for_each(|&k| kbc.release(k));
+            }
+            Input::Reset => return Some(Outcome::Reset),
+            Input::Pause(on) => {
+                if let Some(f) = self.frontend.as_mut() {
+                    f.paused = on;
+                }
+            }
+            Input::Quit => return Some(Outcome::Quit),
+        }
         None
     }
 

@@ -1,0 +1,187 @@
+//! The desktop window under a real X server (Xvfb, Debian package xvfb; xwd from x11-apps
+//! takes the picture): amber opens its window when DISPLAY is set, shows the guest's screen
+//! in it at a whole-number scale, and what the X server shows is amber's own frame, pixel for
+//! pixel (the frame comes from `--screenshot` of the same run). The guest is SeaBIOS with its
+//! VGA BIOS booting the syslinux disk, whose text stays on screen once Linux runs on the
+//! serial console. Missing tools skip with one line, except under CI=true.
+#![cfg(feature = "window")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SEABIOS: &str = "/usr/share/seabios/bios-256k.bin";
+const VGABIOS: &str = "/usr/share/seabios/vgabios-stdvga.bin";
+
+fn skip(msg: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{msg} (required under CI)"
+    );
+    eprintln!("{msg}; skipping");
+}
+
+/// An X server on display `:n`, killed when dropped.
+struct Xvfb(Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_xvfb() -> Option<(Xvfb, String)> {
+    for n in 90 + std::process::id() % 50..200 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            continue;
+        }
+        let child = Command::new("Xvfb")
+            .args([
+                &format!(":{n}"),
+                "-screen",
+                "0",
+                "1600x1000x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let server = Xvfb(child);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return Some((server, format!(":{n}")));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        return None;
+    }
+    None
+}
+
+/// The root window as (width, height, 0xRRGGBB pixels), by `xwd -root` (an X Window Dump:
+/// a header of big-endian 32-bit fields, the colour map, then ZPixmap rows).
+fn capture(display: &str) -> (usize, usize, Vec<u32>) {
+    let out = Command::new("xwd")
+        .args(["-root", "-silent", "-display", display])
+        .output()
+        .expect("xwd runs");
+    let d = out.stdout;
+    let field = |i: usize| u32::from_be_bytes(d[i * 4..i * 4 + 4].try_into().unwrap()) as usize;
+    let (header, width, height) = (field(0), field(4), field(5));
+    let (lsb_first, bits, line, colours) = (field(7) == 0, field(11), field(12), field(19));
+    assert_eq!(bits, 32, "a 24-bit screen stored in 32-bit pixels");
+    let pixels = header + colours * 12;
+    let mut out = Vec::with_capacity(width * height);
+    for y in 0..height {
+        for x in 0..width {
+            let at = pixels + y * line + x * 4;
+            let b: [u8; 4] = d[at..at + 4].try_into().unwrap();
+            let v = if lsb_first {
+                u32::from_le_bytes(b)
+            } else {
+                u32::from_be_bytes(b)
+            };
+            out.push(v & 0xFF_FFFF);
+        }
+    }
+    (width, height, out)
+}
+
+fn read_png(path: &Path) -> (usize, usize, Vec<u32>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let pixels = buf[..info.buffer_size()]
+        .chunks(4)
+        .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
+        .collect();
+    (info.width as usize, info.height as usize, pixels)
+}
+
+#[test]
+fn the_window_shows_the_guest_screen() {
+    let disk = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/linux/syslinux.img");
+    let tools = ["Xvfb", "xwd"].iter().all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !tools || !Path::new(SEABIOS).exists() || !disk.exists() {
+        skip("window: Xvfb, xwd, SeaBIOS or target/linux/syslinux.img missing");
+        return;
+    }
+    let Some((_server, display)) = start_xvfb() else {
+        skip("window: Xvfb did not start");
+        return;
+    };
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("window_frame.png");
+    let mut amber = Command::new(env!("CARGO_BIN_EXE_amber"))
+        .env("DISPLAY", &display)
+        .args(["run", "--serial", "none", "--timeout", "30s"])
+        .args(["--bios", SEABIOS, "--vga-bios", VGABIOS, "--hda"])
+        .arg(&disk)
+        .arg("--screenshot")
+        .arg(&shot)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // syslinux prints its last line within seconds, and nothing changes after it: wait
+    // until two pictures 2 s apart agree, then for the run's end, which saves the frame.
+    let start = Instant::now();
+    let mut last = capture(&display);
+    let (sw, screen) = loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let now = capture(&display);
+        if now == last && now.2.contains(&0xAA_AAAA) {
+            break (now.0, now.2);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(26),
+            "the screen never settled"
+        );
+        last = now;
+    };
+    let status = amber.wait().unwrap();
+    assert_eq!(status.code(), Some(124), "the run ends at its timeout");
+    let (fw, fh, frame) = read_png(&shot);
+    assert_eq!((fw, fh), (720, 400));
+    // Where the frame's first lit pixel appears on the X screen gives the picture's origin.
+    let grey = 0xAA_AAAA;
+    let first = frame
+        .iter()
+        .position(|&p| p == grey)
+        .expect("text in the frame");
+    let lit = screen
+        .iter()
+        .position(|&p| p == grey)
+        .expect("text on the X screen");
+    let (ox, oy) = (lit % sw - 2 * (first % fw), lit / sw - 2 * (first / fw));
+    // Every frame pixel appears as a 2x2 block, except that the blinking text cursor (the
+    // bottom scan lines of one 9x16 cell) may be on in one picture and off in the other.
+    let mut differ = Vec::new();
+    for y in 0..fh {
+        for x in 0..fw {
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                if screen[(oy + 2 * y + dy) * sw + ox + 2 * x + dx] != frame[y * fw + x] {
+                    differ.push((x, y));
+                }
+            }
+        }
+    }
+    if let (Some(&(x0, y0)), Some(&(x1, y1))) = (differ.first(), differ.last()) {
+        let in_one_cell = x0 / 9 == x1 / 9 && y0 / 16 == y1 / 16;
+        let cursor_lines = differ.iter().all(|&(_, y)| y % 16 >= 13);
+        assert!(
+            in_one_cell && cursor_lines,
+            "{} pixels differ, from ({x0}, {y0}) to ({x1}, {y1})",
+            differ.len()
+        );
+    }
+}
