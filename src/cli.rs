@@ -129,6 +129,17 @@ pub struct RunArgs {
     /// shuts down after a triple fault (122), instead of booting again.
     #[arg(long)]
     pub no_reboot: bool,
+    /// Wait for this text on the (text-mode) screen, then type the next --type's keys;
+    /// give them in pairs, run in order.
+    #[arg(long, value_name = "TEXT")]
+    pub on_screen: Vec<String>,
+    /// Keys to type on the guest's PS/2 keyboard (US layout) once the matching
+    /// --on-screen text shows; \n is Enter, \t Tab, \e Escape, \b Backspace.
+    #[arg(long = "type", value_name = "KEYS")]
+    pub type_keys: Vec<String>,
+    /// End the run (status 0) once this text is on the screen, after the --type steps.
+    #[arg(long, value_name = "TEXT")]
+    pub until_screen: Option<String>,
     /// At the end of the run, save the guest's screen as a PNG image.
     #[arg(long, value_name = "PATH")]
     pub screenshot: Option<PathBuf>,

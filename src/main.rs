@@ -16,6 +16,7 @@ use std::time::Instant;
 use amber_cpu::Exit;
 use amber_devices::disk::{Disk, DiskError, MediaKind, WriteMode};
 use amber_machine::config::DEFAULT_BOOT_ORDER;
+use amber_machine::typing::ScreenScript;
 use amber_machine::{Machine, MachineConfig, Module, Outcome, RunLimits, Sink};
 use clap::Parser;
 
@@ -109,6 +110,34 @@ fn place_image(args: &mut RunArgs) -> Result<String, String> {
     Ok(args.boot.clone().unwrap_or(boot))
 }
 
+/// The `--on-screen TEXT --type KEYS` pairs, with the escapes of `--type` resolved.
+fn screen_script(args: &RunArgs) -> Result<ScreenScript, String> {
+    if args.on_screen.len() != args.type_keys.len() {
+        return Err(format!(
+            "--on-screen and --type come in pairs: {} --on-screen, {} --type",
+            args.on_screen.len(),
+            args.type_keys.len()
+        ));
+    }
+    let unescape = |keys: &str| {
+        [
+            ("\\n", "\n"),
+            ("\\t", "\t"),
+            ("\\e", "\u{1b}"),
+            ("\\b", "\u{8}"),
+        ]
+        .iter()
+        .fold(keys.to_string(), |k, (from, to)| k.replace(from, to))
+    };
+    let steps = args
+        .on_screen
+        .iter()
+        .zip(&args.type_keys)
+        .map(|(text, keys)| (text.clone(), unescape(keys)))
+        .collect();
+    Ok(ScreenScript::new(steps)?.until(args.until_screen.clone()))
+}
+
 /// Saves what `--screenshot` and `--screen-text` ask for. A graphics screen has no text:
 /// the text file is then empty.
 fn save_screen(m: &mut Machine, args: &RunArgs) -> Result<(), String> {
@@ -180,6 +209,7 @@ fn run_machine(
     if let Some(link) = frontend {
         m.attach_frontend(link);
     }
+    m.set_screen_script(screen_script(&args)?);
     let start = Instant::now();
     let limits = RunLimits {
         timeout: args.timeout,
@@ -227,7 +257,7 @@ fn run_machine(
             eprintln!("amber: the guest asked for a reset{post}");
             ExitCode::from(code::RESET)
         }
-        Outcome::PowerOff | Outcome::Quit => ExitCode::SUCCESS,
+        Outcome::PowerOff | Outcome::Quit | Outcome::ScreenMatched => ExitCode::SUCCESS,
     })
 }
 

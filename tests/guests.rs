@@ -629,7 +629,7 @@ fn bad_floppy_options_give_one_line_and_status_2() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests/bad-floppy");
     std::fs::create_dir_all(&dir).unwrap();
     let odd = dir.join("odd.img");
-    std::fs::write(&odd, vec![0u8; 1000 * 1024]).unwrap();
+    std::fs::write(&odd, vec![0u8; 3000 * 1024]).unwrap();
     let floppy = dir.join("blank.img");
     std::fs::write(&floppy, vec![0u8; 1440 * 1024]).unwrap();
     let overlay = dir.join("two.overlay");

@@ -97,6 +97,49 @@ fn root_bridge_resources(pm: PmConfig) -> Vec<u8> {
     r
 }
 
+/// An ISA I/O port descriptor (ACPI 6.4 6.4.2.5): 16-bit decode, one fixed range.
+fn io_port(port: u16, len: u8) -> [u8; 8] {
+    let [lo, hi] = port.to_le_bytes();
+    [0x47, 0x01, lo, hi, lo, hi, 0x01, len]
+}
+
+/// An IRQ descriptor without flags (6.4.2.1): edge triggered, active high, one IRQ.
+fn irq(n: u8) -> [u8; 3] {
+    let [lo, hi] = (1u16 << n).to_le_bytes();
+    [0x22, lo, hi]
+}
+
+/// The PIIX3's ISA bridge (00:01.0) and the ISA devices behind it that operating systems
+/// and firmware look for in the namespace before they probe (Linux's i8042 driver and
+/// SeaBIOS's PS/2 set-up both skip a controller the DSDT does not list): the keyboard
+/// controller (PNP0303: ports 60h and 64h, IRQ 1) and its mouse port (PNP0F13, IRQ 12).
+fn isa_bridge() -> Vec<u8> {
+    use crate::aml::{buffer, device, eisa_id, int, name};
+    let template = |parts: &[&[u8]]| {
+        let mut t = parts.concat();
+        t.extend([0x79, 0x00]);
+        buffer(&t)
+    };
+    let keyboard = device(
+        "KBD",
+        &[
+            name("_HID", eisa_id("PNP0303")),
+            name(
+                "_CRS",
+                template(&[&io_port(0x60, 1), &io_port(0x64, 1), &irq(1)]),
+            ),
+        ],
+    );
+    let mouse = device(
+        "MOU",
+        &[
+            name("_HID", eisa_id("PNP0F13")),
+            name("_CRS", template(&[&irq(12)])),
+        ],
+    );
+    device("ISA", &[name("_ADR", int(0x0001_0000)), keyboard, mouse])
+}
+
 /// The DSDT's AML: `\_S5` (soft-off: SLP_TYP 0, the PIIX4's value) and the PCI root bridge
 /// `\_SB.PCI0` with its resources and its interrupt routing table, one entry per slot and
 /// pin (ACPI 6.4 6.2.13: address slot << 16 | FFFF, pin, source 0 = a global interrupt,
@@ -117,6 +160,7 @@ fn dsdt(pm: PmConfig) -> Vec<u8> {
             name("_ADR", int(0)),
             name("_CRS", buffer(&root_bridge_resources(pm))),
             name("_PRT", package(&routes)),
+            isa_bridge(),
         ],
     );
     [

@@ -91,6 +91,14 @@ fn iasl_reads_back_the_dsdt() {
         "0x000A0000, // Range Minimum 0x000BFFFF, // Range Maximum",
         "0x08000000, // Range Minimum 0xFEBFFFFF, // Range Maximum",
         "Name (_PRT, Package (0x80)",
+        "Device (ISA) { Name (_ADR, 0x00010000)",
+        "Device (KBD) { Name (_HID, EisaId (\"PNP0303\")",
+        "IO (Decode16, 0x0060, // Range Minimum 0x0060, // Range Maximum 0x01, // Alignment \
+         0x01, // Length )",
+        "IO (Decode16, 0x0064,",
+        "IRQNoFlags () {1}",
+        "Device (MOU) { Name (_HID, EisaId (\"PNP0F13\")",
+        "IRQNoFlags () {12}",
         // Slot 1's INTA drives PIRQA, GSI 16; slot 2's INTA PIRQB, GSI 17; slot 1's INTD
         // PIRQD, GSI 19.
         "{ 0x0001FFFF, Zero, Zero, 0x10 }",

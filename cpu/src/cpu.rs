@@ -255,7 +255,14 @@ impl Cpu {
             }
             // No breakpoints are enabled here, so RF has nothing to suppress: it ends now.
             self.state.eflags &= !fl::RF;
-            let n = (end - self.state.icount).min(block.ops.len() as u64) as usize;
+            let mut n = (end - self.state.icount).min(block.ops.len() as u64);
+            // An interrupt shadow (after STI or a load of SS) covers one instruction: stop
+            // after it, so an interrupt pending then is taken before the next one (SeaBIOS
+            // polls with `sti; nop; cli`, where the NOP is the only window).
+            if self.state.icount <= self.irq_shadow {
+                n = n.min(self.irq_shadow + 1 - self.state.icount);
+            }
+            let n = n as usize;
             for op in &block.ops[..n] {
                 if let Err(f) = (op.exec)(self, bus, op) {
                     if let Some(exit) = self.raise(bus, f, op.len) {

@@ -7,7 +7,7 @@ use std::io::Write;
 /// What a read of the port returns (QEMU's default `readback`).
 const READBACK: u8 = 0xE9;
 
-pub const PORTS: &[(u16, u16)] = &[(0xE9, 1)];
+pub const PORTS: &[(u16, u16)] = &[(0xE9, 1), (0x402, 1)];
 
 /// The debug console at port 0xE9.
 pub struct DebugCon {

@@ -225,8 +225,7 @@ impl Board {
             let disk = Disk::open(p, mode.clone()).map_err(|e| e.to_string())?;
             types[i] = floppy_cmos_type(disk.len()).ok_or_else(|| {
                 format!(
-                    "{}: {} bytes is not a floppy image size (160K, 180K, 320K, 360K, 720K, \
-                     1.2M, 1.44M, 1.68M or 2.88M)",
+                    "{}: {} bytes is not a floppy image (whole sectors, at most 2.88M)",
                     p.display(),
                     disk.len()
                 )

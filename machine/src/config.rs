@@ -130,18 +130,27 @@ pub fn parse_boot_order(s: &str) -> Result<Vec<BootDevice>, String> {
 
 /// The CMOS drive type (register 0x10, one nibble per drive) of a floppy image of `bytes`
 /// bytes, as the drive that reads that format natively: 1 = 360K 5.25", 2 = 1.2M 5.25",
-/// 3 = 720K 3.5", 4 = 1.44M 3.5" (also 1.68M DMF), 5 = 2.88M 3.5". `None` if the size is
-/// not a PC diskette format.
+/// 3 = 720K 3.5", 4 = 1.44M 3.5" (also 1.68M DMF), 5 = 2.88M 3.5". An image shorter than a
+/// format (GRUB's 1.2 MiB rescue floppy) gets the drive of the smallest format it fits in,
+/// as the controller reads it. `None` past 2.88M or for a part sector.
 pub fn floppy_cmos_type(bytes: u64) -> Option<u8> {
-    Some(match bytes / 1024 {
-        160 | 180 | 320 | 360 => 1,
-        1200 => 2,
-        720 => 3,
-        1440 | 1680 => 4,
-        2880 => 5,
-        _ => return None,
-    })
-    .filter(|_| bytes.is_multiple_of(1024))
+    const DRIVES: [(u64, u8); 9] = [
+        (160, 1),
+        (180, 1),
+        (320, 1),
+        (360, 1),
+        (720, 3),
+        (1200, 2),
+        (1440, 4),
+        (1680, 4),
+        (2880, 5),
+    ];
+    let kib = bytes.div_ceil(1024);
+    let exact = DRIVES.iter().find(|&&(size, _)| size * 1024 == bytes);
+    exact
+        .or_else(|| DRIVES.iter().find(|&&(size, _)| size >= kib))
+        .map(|&(_, drive)| drive)
+        .filter(|_| bytes > 0 && bytes.is_multiple_of(512))
 }
 
 /// 2000-01-01 00:00:00 UTC: the RTC's start in deterministic runs.
@@ -188,8 +197,17 @@ mod tests {
         assert_eq!(floppy_cmos_type(k(360)), Some(1), "360K");
         assert_eq!(floppy_cmos_type(k(160)), Some(1), "160K in a 360K drive");
         assert_eq!(floppy_cmos_type(k(1680)), Some(4), "DMF in a 1.44M drive");
-        assert_eq!(floppy_cmos_type(k(1440) + 512), None);
+        // Shorter images take the smallest format they fit in: GRUB's 1,296,384-byte rescue
+        // floppy goes in a 1.44M drive.
+        assert_eq!(floppy_cmos_type(1_296_384), Some(4));
+        assert_eq!(
+            floppy_cmos_type(k(1440) + 512),
+            Some(4),
+            "fits in DMF's 1.68M"
+        );
+        assert_eq!(floppy_cmos_type(k(1000)), Some(2));
         assert_eq!(floppy_cmos_type(k(4096)), None);
+        assert_eq!(floppy_cmos_type(k(1440) + 100), None, "a part sector");
         assert_eq!(floppy_cmos_type(0), None);
     }
 

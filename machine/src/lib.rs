@@ -13,6 +13,7 @@ pub mod multiboot;
 mod ports;
 pub mod screen;
 mod table_loader;
+pub mod typing;
 
 pub use board::Board;
 pub use config::{MachineConfig, Sink};
@@ -44,6 +45,8 @@ pub enum Outcome {
     PowerOff,
     /// The frontend ended the run (the window was closed).
     Quit,
+    /// The screen showed the text a screen script waited for last (`--until-screen`).
+    ScreenMatched,
 }
 
 /// Limits on a run.
@@ -70,6 +73,11 @@ pub struct Machine {
     epoch: Option<Instant>,
     /// The window's link, when one shows the machine.
     frontend: Option<frontend::Frontend>,
+    /// Keys typed by a harness or a script, waiting for the keyboard to take them.
+    typist: typing::Typist,
+    /// Keys to type once texts appear on the screen, and when to look next (virtual ns).
+    script: typing::ScreenScript,
+    next_script_check: u64,
 }
 
 /// A way into the guest.
@@ -107,6 +115,9 @@ fn pm_config(map: &MemoryMap) -> amber_bios::acpi::PmConfig {
     }
 }
 
+/// How often (virtual nanoseconds) a screen script looks at the screen.
+const SCRIPT_CHECK_NS: u64 = 10_000_000;
+
 /// How often a paused machine looks for the frontend's input.
 const PAUSE_POLL: Duration = Duration::from_millis(50);
 
@@ -134,6 +145,9 @@ impl Machine {
             boot: Boot::None,
             epoch: None,
             frontend: None,
+            typist: typing::Typist::default(),
+            script: typing::ScreenScript::default(),
+            next_script_check: 0,
         };
         m.builtin_firmware_setup();
         m.install_acpi();
@@ -386,6 +400,9 @@ impl Machine {
             if let Some(outcome) = self.service_frontend(Duration::ZERO) {
                 return outcome;
             }
+            if let Some(outcome) = self.drive_typing() {
+                return outcome;
+            }
             match exit {
                 Exit::Limit => self.board.flush_output(),
                 Exit::TripleFault(f) => return Outcome::TripleFault(f),
@@ -420,6 +437,8 @@ impl Machine {
                         }
                         None if self.serial_input.is_none()
                             && self.frontend.is_none()
+                            && self.typist.is_idle()
+                            && self.script.is_done()
                             && !self.board.interrupt_pending(self.cpu.state.icount) =>
                         {
                             return Outcome::DeadHalt
@@ -451,6 +470,37 @@ impl Machine {
         }
         self.cpu.set_a20(self.board.a20_enabled());
         None
+    }
+
+    /// Types `text` on the guest's keyboard (US layout), key by key as the keyboard takes
+    /// them; an error names a character no key types.
+    pub fn type_text(&mut self, text: &str) -> Result<(), String> {
+        self.typist
+            .type_text(text)
+            .map_err(|c| format!("no key types {c:?}"))
+    }
+
+    /// Types each step's keys once its text is on the screen, in order.
+    pub fn set_screen_script(&mut self, script: typing::ScreenScript) {
+        self.script = script;
+    }
+
+    /// Hands the keyboard the next typed key, and every 10 ms of virtual time checks the
+    /// screen for the script's next text (virtual time, so scripted runs stay
+    /// deterministic), and ends the run (`Outcome::ScreenMatched`) when the script's final text shows.
+    fn drive_typing(&mut self) -> Option<Outcome> {
+        self.typist.feed(&mut self.board.kbc);
+        let now = self.now();
+        if self.script.is_done() || now < self.next_script_check {
+            return None;
+        }
+        self.next_script_check = now + SCRIPT_CHECK_NS;
+        let screen = self.screen_text()?;
+        if let Some(keys) = self.script.next(&screen) {
+            // ScreenScript::new accepted only typeable keys.
+            let _ = self.typist.type_text(&keys);
+        }
+        (self.typist.is_idle() && self.script.finished(&screen)).then_some(Outcome::ScreenMatched)
     }
 
     /// Shows the machine in a frontend: input from `link` reaches the keyboard and mouse,

@@ -45,11 +45,15 @@ const fn geometry(cylinders: u8, heads: u8, sectors: u8, rates: &'static [u8]) -
 }
 
 impl Geometry {
-    /// The format of an image of `sectors` 512-byte sectors, if it is a PC floppy size.
+    /// The format of an image of `sectors` 512-byte sectors: the PC format of that size,
+    /// or for a shorter image (GRUB's 1.2 MiB rescue floppy) the smallest format it fits in,
+    /// whose sectors past the image's end read as errors (QEMU also puts such an image on
+    /// a format of its drive). `None` for an image larger than 2.88M.
     pub fn of_image(sectors: u64) -> Option<Geometry> {
         FORMATS
             .iter()
             .find(|&&(size, _)| size == sectors)
+            .or_else(|| FORMATS.iter().find(|&&(size, _)| size >= sectors))
             .map(|&(_, g)| g)
     }
 }
@@ -104,7 +108,14 @@ impl Media {
             - 1
     }
 
+    /// Reads an image sector; a sector of the format past the end of a short image reads
+    /// as zeros (as QEMU's controller gives it: GRUB's rescue floppy is shorter than the
+    /// 1.44M format it is read as, and GRUB reads the whole format).
     pub fn read(&mut self, lba: u64, buf: &mut [u8; SECTOR]) -> Result<(), DiskError> {
+        if lba >= self.disk.sectors() {
+            buf.fill(0);
+            return Ok(());
+        }
         self.disk.read_sector(lba, buf)
     }
 

@@ -521,12 +521,12 @@ fn the_disk_change_line_and_the_dma_gate() {
 }
 
 #[test]
-fn images_of_other_sizes_are_refused() {
+fn images_larger_than_a_diskette_are_refused() {
     let mut b = Bench::new();
-    let p = image("odd.img", 1000);
+    let p = image("odd.img", 6000);
     assert!(matches!(
         b.fdc.insert(0, open(&p), false),
-        Err(FdcError::NotAFloppy(_, 512_000))
+        Err(FdcError::NotAFloppy(_, 3_072_000))
     ));
     assert!(matches!(
         b.fdc.insert(2, open(&p), false),
