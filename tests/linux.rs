@@ -326,3 +326,35 @@ fn linux_reads_the_cd_and_writes_the_disk() {
     expected[7 * 512..7 * 512 + text.len()].copy_from_slice(text);
     assert!(after == expected, "only sector 7 changed, to the text");
 }
+
+/// Issue #7 item 6d: Linux's VGA text console (vgacon) on amber's VGA and its PS/2 keyboard
+/// driver (atkbd behind i8042, found through the DSDT) on amber's 8042: the initramfs runs a
+/// second shell on tty1; keys typed on the PS/2 keyboard reach it and its answer shows on
+/// the VGA screen. SeaBIOS's VGA BIOS sets the text mode the kernel's setup reads back.
+#[test]
+fn linux_vga_console_takes_ps2_keys() {
+    let Some(bios) = seabios() else { return };
+    let vgabios = "/usr/share/seabios/vgabios-stdvga.bin";
+    let Some(files) = guest_files(&["syslinux.img"]) else {
+        return;
+    };
+    let text = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("linux_vga.txt");
+    let out = Command::new(env!("CARGO_BIN_EXE_amber"))
+        .args(["run", "--headless", "--serial", "none", "--timeout", "300s"])
+        .args(["--bios", bios, "--vga-bios", vgabios, "--hda"])
+        .arg(&files[0])
+        .args(["--on-screen", "vga shell ready", "--type", "uname -sm\\n"])
+        .args(["--until-screen", "Linux i686"])
+        .arg("--screen-text")
+        .arg(&text)
+        .output()
+        .unwrap();
+    let screen = std::fs::read_to_string(&text).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{screen}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(screen.contains("# uname -sm\nLinux i686"), "{screen}");
+}
