@@ -10,56 +10,15 @@
 //! not. The serial console's keys are checked against Ralf Brown's key table. Missing tools
 //! skip a test with one line, except under CI=true, where that is a failure.
 
+mod common;
 #[path = "bios_services/programs.rs"]
 mod programs;
 
+use common::{check, present, run, work_dir};
 use programs::*;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// True when every tool is present; otherwise says which is missing (and fails under CI).
-fn present(tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!("BIOS services: {} not installed", missing.join(", "));
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{msg} (required under CI)"
-    );
-    eprintln!("{msg}; skipping");
-    false
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
-}
-
-fn check(cmd: &mut Command) {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn work_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bios_services")
-        .join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The program assembled with `as` and linked at 0x7C00, on a 1 MiB raw disk image.
 fn disk_image(dir: &Path, source: &str) -> PathBuf {
@@ -131,10 +90,10 @@ fn assert_like_seabios_except(ours: &Output, theirs: &Output, differ: &[(&str, &
 
 #[test]
 fn wait_and_timer_hook_like_seabios() {
-    if !present(&["as", "ld", "qemu-system-i386"]) {
+    if !present("BIOS services", &["as", "ld", "qemu-system-i386"], &[]) {
         return;
     }
-    let dir = work_dir("wait");
+    let dir = work_dir("bios_services", "wait");
     let image = disk_image(&dir, &format!("{START}{WAIT}"));
     let (ours, theirs) = (amber(&image), qemu(&image, &["-no-reboot"]));
     let q = text(&theirs);
@@ -148,10 +107,10 @@ fn wait_and_timer_hook_like_seabios() {
 /// ignoring bit 0); the specification (2.2.8) has 87h (bad register number).
 #[test]
 fn pci_bios_answers_like_seabios() {
-    if !present(&["as", "ld", "qemu-system-i386"]) {
+    if !present("BIOS services", &["as", "ld", "qemu-system-i386"], &[]) {
         return;
     }
-    let dir = work_dir("pci");
+    let dir = work_dir("bios_services", "pci");
     let image = disk_image(&dir, &format!("{START}{PCI}"));
     let (ours, theirs) = (amber(&image), qemu(&image, &["-no-reboot"]));
     let q = text(&theirs);
@@ -188,10 +147,10 @@ const KEYBOARD_DIFFERENCES: &[(&str, &str)] = &[
 
 #[test]
 fn keyboard_and_mouse_services_like_seabios() {
-    if !present(&["as", "ld", "qemu-system-i386"]) {
+    if !present("BIOS services", &["as", "ld", "qemu-system-i386"], &[]) {
         return;
     }
-    let dir = work_dir("keyboard");
+    let dir = work_dir("bios_services", "keyboard");
     let image = disk_image(&dir, &format!("{START}{KEYBOARD_AND_MOUSE}"));
     let (ours, theirs) = (amber(&image), qemu(&image, &["-no-reboot"]));
     assert!(text(&theirs).contains("bx=41AB"), "SeaBIOS ran the program");
@@ -206,10 +165,10 @@ const TYPING_DIFFERENCES: &[(&str, &str)] = &[("28=0041\nflags=008C", "flags=000
 
 #[test]
 fn typed_keys_like_seabios() {
-    if !present(&["as", "ld", "qemu-system-i386"]) {
+    if !present("BIOS services", &["as", "ld", "qemu-system-i386"], &[]) {
         return;
     }
-    let dir = work_dir("typing");
+    let dir = work_dir("bios_services", "typing");
     let image = disk_image(&dir, &format!("{START}{TYPING}"));
     let (ours, theirs) = (amber(&image), qemu(&image, &["-no-reboot"]));
     assert!(
@@ -221,10 +180,10 @@ fn typed_keys_like_seabios() {
 
 #[test]
 fn mouse_packets_reach_the_handler_like_seabios() {
-    if !present(&["as", "ld", "qemu-system-i386"]) {
+    if !present("BIOS services", &["as", "ld", "qemu-system-i386"], &[]) {
         return;
     }
-    let dir = work_dir("mouse");
+    let dir = work_dir("bios_services", "mouse");
     let image = disk_image(&dir, &format!("{START}{MOUSE_PACKETS}"));
     let (ours, theirs) = (amber(&image), qemu(&image, &["-no-reboot"]));
     assert!(
@@ -236,10 +195,10 @@ fn mouse_packets_reach_the_handler_like_seabios() {
 
 #[test]
 fn ctrl_alt_del_resets_like_seabios() {
-    if !present(&["as", "ld", "qemu-system-i386"]) {
+    if !present("BIOS services", &["as", "ld", "qemu-system-i386"], &[]) {
         return;
     }
-    let dir = work_dir("ctrl_alt_del");
+    let dir = work_dir("bios_services", "ctrl_alt_del");
     let image = disk_image(&dir, &format!("{START}{CTRL_ALT_DEL}"));
     let (ours, theirs) = (amber(&image), qemu(&image, &[]));
     assert_eq!(text(&theirs), "started again\n", "SeaBIOS reset");
@@ -250,10 +209,10 @@ fn ctrl_alt_del_resets_like_seabios() {
 /// 1C0Dh, Ctrl+C 2E03h.
 #[test]
 fn serial_console_types_into_int16() {
-    if !present(&["as", "ld"]) {
+    if !present("BIOS services", &["as", "ld"], &[]) {
         return;
     }
-    let dir = work_dir("serial");
+    let dir = work_dir("bios_services", "serial");
     let image = disk_image(&dir, &format!("{START}{SERIAL_KEYS}"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_amber"))
         .args(["run", "--headless", "--timeout", "60s", "--hda"])
@@ -285,10 +244,10 @@ fn serial_console_types_into_int16() {
 /// so this is checked against the listing alone.
 #[test]
 fn pause_waits_for_a_key() {
-    if !present(&["as", "ld"]) {
+    if !present("BIOS services", &["as", "ld"], &[]) {
         return;
     }
-    let dir = work_dir("pause");
+    let dir = work_dir("bios_services", "pause");
     let image = disk_image(&dir, &format!("{START}{PAUSE}"));
     let ours = amber(&image);
     assert_eq!(text(&ours), "ticks=600D\nax=3062\n");

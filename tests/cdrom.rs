@@ -7,57 +7,12 @@
 //! the reference. Missing tools skip a test with one line, except under CI=true, where that
 //! is a failure.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// True when every tool (and file) is present; otherwise says which is missing (and fails
-/// under CI).
-fn present(tools: &[&str], files: &[&str]) -> bool {
-    let missing: Vec<&str> = tools
-        .iter()
-        .copied()
-        .filter(|t| !have(t))
-        .chain(files.iter().copied().filter(|f| !Path::new(f).exists()))
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!("CD-ROM boots: {} not installed", missing.join(", "));
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{msg} (required under CI)"
-    );
-    eprintln!("{msg}; skipping");
-    false
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
-}
-
-fn check(cmd: &mut Command) {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn work_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cdrom")
-        .join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{check, present, run, work_dir};
 
 /// A real-mode program assembled with `as` and linked at 0x7C00: `len` bytes.
 fn assemble(dir: &Path, name: &str, source: &str, len: usize) -> Vec<u8> {
@@ -717,10 +672,14 @@ msg:    .asciz "booted, dl="
 /// 4Bh, 45h, 49h and the CHS functions answer as SeaBIOS's do; there is no drive E1h.
 #[test]
 fn no_emulation_boot_answers_like_seabios() {
-    if !present(&["as", "ld", "xorriso", "qemu-system-i386"], &[]) {
+    if !present(
+        "CD-ROM boots",
+        &["as", "ld", "xorriso", "qemu-system-i386"],
+        &[],
+    ) {
         return;
     }
-    let dir = work_dir("no-emulation");
+    let dir = work_dir("cdrom", "no-emulation");
     let source = format!("{NO_EMULATION}{PRINT}{NO_EMULATION_DATA}");
     let mut image = assemble(&dir, "boot", &source, 2048);
     image.extend(patterned(1, 31, 2048));
@@ -778,10 +737,14 @@ const PACKET_CHS: &str = "chs ";
 /// packet's geometry (PACKET_CHS) is CH 4Fh, CL 12h, DH 01h.
 #[test]
 fn floppy_emulation_boot_answers_like_seabios() {
-    if !present(&["as", "ld", "xorriso", "qemu-system-i386"], &[]) {
+    if !present(
+        "CD-ROM boots",
+        &["as", "ld", "xorriso", "qemu-system-i386"],
+        &[],
+    ) {
         return;
     }
-    let dir = work_dir("floppy-emulation");
+    let dir = work_dir("cdrom", "floppy-emulation");
     let source = format!("{DISKETTE}{PRINT}{DISKETTE_DATA}");
     let mut floppy = assemble(&dir, "floppy", &source, 2048);
     floppy.extend(patterned(4, 2876, 512));
@@ -828,10 +791,14 @@ fn floppy_emulation_boot_answers_like_seabios() {
 /// disk_1308 adds one for the emulation again).
 #[test]
 fn hard_disk_emulation_boot_answers_like_seabios() {
-    if !present(&["as", "ld", "xorriso", "qemu-system-i386"], &[]) {
+    if !present(
+        "CD-ROM boots",
+        &["as", "ld", "xorriso", "qemu-system-i386"],
+        &[],
+    ) {
         return;
     }
-    let dir = work_dir("hard-disk-emulation");
+    let dir = work_dir("cdrom", "hard-disk-emulation");
     let source = format!("{DISKETTE}{PRINT}{DISKETTE_DATA}");
     let mut disk = assemble(&dir, "disk", &source, 2048);
     let sectors = 20 * 16 * 63;
@@ -891,12 +858,13 @@ const LDLINUX: &str = "/usr/lib/syslinux/modules/bios/ldlinux.c32";
 #[test]
 fn isolinux_boots_like_with_seabios() {
     if !present(
+        "CD-ROM boots",
         &["as", "ld", "xorriso", "qemu-system-i386"],
         &[ISOLINUX, LDLINUX],
     ) {
         return;
     }
-    let dir = work_dir("isolinux");
+    let dir = work_dir("cdrom", "isolinux");
     let sector = assemble(&dir, "say_dl", SAY_DL, 512);
     let config =
         b"SERIAL 0 9600\nPROMPT 0\nTIMEOUT 0\nDEFAULT say\nLABEL say\n  KERNEL /say_dl.bs\n";
@@ -943,10 +911,14 @@ fn isolinux_boots_like_with_seabios() {
 /// floppy, as SeaBIOS does.
 #[test]
 fn an_unbootable_cd_falls_through_to_the_floppy() {
-    if !present(&["as", "ld", "xorriso", "qemu-system-i386"], &[]) {
+    if !present(
+        "CD-ROM boots",
+        &["as", "ld", "xorriso", "qemu-system-i386"],
+        &[],
+    ) {
         return;
     }
-    let dir = work_dir("unbootable");
+    let dir = work_dir("cdrom", "unbootable");
     let mut floppy = assemble(&dir, "say_dl", SAY_DL, 512);
     floppy.resize(1440 * 1024, 0);
     let fda = dir.join("floppy.img");
@@ -970,10 +942,10 @@ fn an_unbootable_cd_falls_through_to_the_floppy() {
 /// boot signature. The image is one virtual sector, a part of a CD block.
 #[test]
 fn the_boot_order_picks_the_cd() {
-    if !present(&["as", "ld", "xorriso"], &[]) {
+    if !present("CD-ROM boots", &["as", "ld", "xorriso"], &[]) {
         return;
     }
-    let dir = work_dir("boot-order");
+    let dir = work_dir("cdrom", "boot-order");
     let sector = assemble(&dir, "say_dl", SAY_DL, 512);
     let mut floppy = sector.clone();
     floppy.resize(1440 * 1024, 0);

@@ -5,33 +5,14 @@
 //! SeaBIOS with its VGA BIOS (both Debian's). Missing files skip with one line, except under
 //! CI=true.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
-const SEABIOS: &str = "/usr/share/seabios/bios-256k.bin";
-const VGABIOS: &str = "/usr/share/seabios/vgabios-stdvga.bin";
-const RESCUE: &str = "/usr/lib/grub-rescue";
+use common::{present, SEABIOS, VGABIOS};
 
-fn present(paths: &[&str]) -> bool {
-    let missing: Vec<&str> = paths
-        .iter()
-        .copied()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!(
-        "grub: {} missing (Debian packages grub-rescue-pc, seabios)",
-        missing.join(", ")
-    );
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{msg} (required under CI)"
-    );
-    eprintln!("{msg}; skipping");
-    false
-}
+const RESCUE: &str = "/usr/lib/grub-rescue";
 
 /// Boots `image` (attached by `drive`, booted from `boot`), opens GRUB's command line, types
 /// `ls`, and returns the screen once the answer `device` is on it.
@@ -74,7 +55,7 @@ fn grub_ls(name: &str, drive: &str, image: &str, boot: &str, device: &str) -> St
 #[test]
 fn grub_rescue_floppy_answers_ls() {
     let floppy = format!("{RESCUE}/grub-rescue-floppy.img");
-    if !present(&[SEABIOS, VGABIOS, &floppy]) {
+    if !present("grub", &[], &[SEABIOS, VGABIOS, &floppy]) {
         return;
     }
     let screen = grub_ls("floppy", "--fda", &floppy, "a", "(fd0,msdos1)");
@@ -85,7 +66,7 @@ fn grub_rescue_floppy_answers_ls() {
 #[test]
 fn grub_rescue_cd_answers_ls() {
     let cd = format!("{RESCUE}/grub-rescue-cdrom.iso");
-    if !present(&[SEABIOS, VGABIOS, &cd]) {
+    if !present("grub", &[], &[SEABIOS, VGABIOS, &cd]) {
         return;
     }
     let screen = grub_ls("cd", "--cdrom", &cd, "d", "(cd,msdos1)");

@@ -3,8 +3,12 @@
 //! together with their exit status. Missing tools skip the test with one line, except under
 //! CI=true, where that is a failure.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::{check, present, run};
 
 const KERNELS: &[&str] = &[
     "serial",
@@ -59,41 +63,6 @@ const CFLAGS: &[&str] = &[
 
 fn guests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testsuites/guests")
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// True when every tool is present; otherwise says which is missing (and fails under CI).
-fn tools_present(tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!("guest kernels: {} not installed", missing.join(", "));
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{msg} (required under CI)"
-    );
-    eprintln!("{msg}; skipping");
-    false
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
-}
-
-fn check(cmd: &mut Command) {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Builds every kernel into directory `tag` (one per test, as tests run in parallel) and
@@ -272,7 +241,7 @@ fn written_sector() -> Vec<u8> {
 
 #[test]
 fn disk_writes_reach_the_image_only_with_write() {
-    if !tools_present(&["gcc", "ld"]) {
+    if !present("guest kernels", &["gcc", "ld"], &[]) {
         return;
     }
     let Some((_, elf)) = build("disk-writes").into_iter().find(|(n, _)| *n == "ata") else {
@@ -342,7 +311,7 @@ fn boot_disk(dir: &Path) -> PathBuf {
 /// 13h, 14h, 15h) as SeaBIOS under QEMU does.
 #[test]
 fn the_builtin_bios_boots_a_disk_like_seabios() {
-    if !tools_present(&["as", "ld", "qemu-system-i386"]) {
+    if !present("guest kernels", &["as", "ld", "qemu-system-i386"], &[]) {
         return;
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests/bios");
@@ -374,7 +343,7 @@ fn the_builtin_bios_boots_a_disk_like_seabios() {
 
 #[test]
 fn guest_kernels_match_qemu() {
-    if !tools_present(&["gcc", "ld", "qemu-system-i386"]) {
+    if !present("guest kernels", &["gcc", "ld", "qemu-system-i386"], &[]) {
         return;
     }
     let mut failures = Vec::new();
@@ -411,7 +380,7 @@ fn guest_kernels_match_qemu() {
 
 #[test]
 fn guest_kernels_match_the_manuals() {
-    if !tools_present(&["gcc", "ld"]) {
+    if !present("guest kernels", &["gcc", "ld"], &[]) {
         return;
     }
     let guests = Path::new(env!("CARGO_MANIFEST_DIR")).join("testsuites/guests");
@@ -429,7 +398,7 @@ fn guest_kernels_match_the_manuals() {
 
 #[test]
 fn headless_runs_are_deterministic() {
-    if !tools_present(&["gcc", "ld"]) {
+    if !present("guest kernels", &["gcc", "ld"], &[]) {
         return;
     }
     for (name, elf) in build("determinism")
@@ -468,7 +437,7 @@ fn serial_input_reaches_the_guest() {
     // the received-data interrupt (IRQ4). Typing waits for its prompt, as a person would.
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
-    if !tools_present(&["gcc", "ld"]) {
+    if !present("guest kernels", &["gcc", "ld"], &[]) {
         return;
     }
     let elf = build("echo")
@@ -553,7 +522,7 @@ fn amber_bios(args: &[&str], images: &[(&str, &Path)]) -> Output {
 /// as SeaBIOS under QEMU does.
 #[test]
 fn the_builtin_bios_boots_a_floppy_like_seabios() {
-    if !tools_present(&["as", "ld", "qemu-system-i386"]) {
+    if !present("guest kernels", &["as", "ld", "qemu-system-i386"], &[]) {
         return;
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests/floppy");
@@ -598,7 +567,7 @@ fn the_builtin_bios_boots_a_floppy_like_seabios() {
 /// in drive A: too; `--boot a` boots the floppy.
 #[test]
 fn the_boot_order_picks_the_device() {
-    if !tools_present(&["as", "ld"]) {
+    if !present("guest kernels", &["as", "ld"], &[]) {
         return;
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests/boot-order");

@@ -4,47 +4,18 @@
 //! text and pixels must show what they printed. Missing SeaBIOS or the Linux images skip the
 //! test with one line, except under CI=true.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
-const SEABIOS: &str = "/usr/share/seabios/bios-256k.bin";
-const VGABIOS: &str = "/usr/share/seabios/vgabios-stdvga.bin";
-
-fn present(paths: &[&Path]) -> bool {
-    let missing: Vec<String> = paths
-        .iter()
-        .filter(|p| !p.exists())
-        .map(|p| p.display().to_string())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!(
-        "screen: {} missing (seabios package; testsuites/linux/fetch.sh)",
-        missing.join(", ")
-    );
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{msg} (required under CI)"
-    );
-    eprintln!("{msg}; skipping");
-    false
-}
-
-/// Decodes a PNG: width, height and RGBA bytes.
-fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    (info.width, info.height, buf)
-}
+use common::{present, read_png, SEABIOS, VGABIOS};
 
 #[test]
 fn seabios_and_syslinux_show_on_the_vga() {
-    let disk = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/linux/syslinux.img");
-    if !present(&[Path::new(SEABIOS), Path::new(VGABIOS), &disk]) {
+    let disk = common::linux_dir().join("syslinux.img");
+    let files = [SEABIOS, VGABIOS, disk.to_str().unwrap()];
+    if !present("screen", &[], &files) {
         return;
     }
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
@@ -100,20 +71,13 @@ fn seabios_and_syslinux_show_on_the_vga() {
 /// amber's code page 437 table against Python's cp437 codec for bytes 80h-FFh.
 #[test]
 fn code_page_437_matches_python() {
-    let Ok(out) = Command::new("python3")
-        .args([
-            "-c",
-            "import sys; sys.stdout.write(bytes(range(128, 256)).decode('cp437'))",
-        ])
-        .output()
-    else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "python3 missing under CI"
-        );
-        eprintln!("screen: python3 missing; skipping");
+    if !present("screen", &["python3"], &[]) {
         return;
-    };
+    }
+    let out = common::run(Command::new("python3").args([
+        "-c",
+        "import sys; sys.stdout.write(bytes(range(128, 256)).decode('cp437'))",
+    ]));
     let python: Vec<char> = String::from_utf8(out.stdout).unwrap().chars().collect();
     let ours: Vec<char> = (0x80..=0xFFu8).map(amber_machine::screen::cp437).collect();
     assert_eq!(ours, python);

@@ -6,20 +6,13 @@
 //! serial console. Missing tools skip with one line, except under CI=true.
 #![cfg(feature = "window")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SEABIOS: &str = "/usr/share/seabios/bios-256k.bin";
-const VGABIOS: &str = "/usr/share/seabios/vgabios-stdvga.bin";
-
-fn skip(msg: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{msg} (required under CI)"
-    );
-    eprintln!("{msg}; skipping");
-}
+use common::{present, read_png, skip, SEABIOS, VGABIOS};
 
 /// An X server on display `:n`, killed when dropped.
 struct Xvfb(Child);
@@ -91,29 +84,11 @@ fn capture(display: &str) -> (usize, usize, Vec<u32>) {
     (width, height, out)
 }
 
-fn read_png(path: &Path) -> (usize, usize, Vec<u32>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let pixels = buf[..info.buffer_size()]
-        .chunks(4)
-        .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
-        .collect();
-    (info.width as usize, info.height as usize, pixels)
-}
-
 #[test]
 fn the_window_shows_the_guest_screen() {
-    let disk = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/linux/syslinux.img");
-    let tools = ["Xvfb", "xwd"].iter().all(|t| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if !tools || !Path::new(SEABIOS).exists() || !disk.exists() {
-        skip("window: Xvfb, xwd, SeaBIOS or target/linux/syslinux.img missing");
+    let disk = common::linux_dir().join("syslinux.img");
+    let files = [SEABIOS, VGABIOS, disk.to_str().unwrap()];
+    if !present("window", &["Xvfb", "xwd"], &files) {
         return;
     }
     let Some((_server, display)) = start_xvfb() else {
@@ -150,7 +125,12 @@ fn the_window_shows_the_guest_screen() {
     };
     let status = amber.wait().unwrap();
     assert_eq!(status.code(), Some(124), "the run ends at its timeout");
-    let (fw, fh, frame) = read_png(&shot);
+    let (fw, fh, rgba) = read_png(&shot);
+    let (fw, fh) = (fw as usize, fh as usize);
+    let frame: Vec<u32> = rgba
+        .chunks(4)
+        .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
+        .collect();
     assert_eq!((fw, fh), (720, 400));
     // Where the frame's first lit pixel appears on the X screen gives the picture's origin.
     let grey = 0xAA_AAAA;

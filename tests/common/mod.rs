@@ -1,0 +1,85 @@
+//! What the integration tests share: finding the tools and files a test needs (a missing
+//! one skips the test with one line, and fails it under CI=true), running commands, work
+//! directories, and reading back PNG screenshots. Each test file uses only some of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Debian's SeaBIOS (package seabios) and its VGA BIOS for QEMU's standard VGA.
+pub const SEABIOS: &str = "/usr/share/seabios/bios-256k.bin";
+pub const VGABIOS: &str = "/usr/share/seabios/vgabios-stdvga.bin";
+
+/// Whether the shell finds `tool`.
+pub fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Says `msg` and that the test is skipped; under CI=true the test fails instead.
+pub fn skip(msg: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{msg} (required under CI)"
+    );
+    eprintln!("{msg}; skipping");
+}
+
+/// True when every tool and file is there; otherwise `skip`s, naming what `what` lacks.
+pub fn present(what: &str, tools: &[&str], files: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| !have(t))
+        .chain(files.iter().copied().filter(|f| !Path::new(f).exists()))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    skip(&format!("{what}: {} missing", missing.join(", ")));
+    false
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
+}
+
+/// Runs `cmd` and fails the test if it fails.
+pub fn check(cmd: &mut Command) {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A fresh directory for one test's files, under the target's temporary directory.
+pub fn work_dir(group: &str, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The Linux guest's files built by testsuites/linux/fetch.sh (`AMBER_LINUX_DIR` overrides).
+pub fn linux_dir() -> PathBuf {
+    std::env::var_os("AMBER_LINUX_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/linux"))
+}
+
+/// Decodes a PNG: width, height and its RGBA bytes.
+pub fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
