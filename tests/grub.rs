@@ -1,8 +1,9 @@
 //! Issue #7 item 6a: GRUB's rescue floppy and CD (Debian package grub-rescue-pc) boot to
 //! GRUB's menu; `c` opens its command line, a typed `ls` is answered on screen with the boot
 //! device and its partition, read back with `--screen-text`. The keys go through amber's
-//! 8042 and PS/2 keyboard (`--on-screen`/`--type`), the screen through its VGA. Firmware:
-//! SeaBIOS with its VGA BIOS (both Debian's). Missing files skip with one line, except under
+//! 8042 and PS/2 keyboard (`--on-screen`/`--type`), the screen through its VGA. Each boot
+//! runs with amber's built-in BIOS (its INT 10h, 13h and 16h) and with SeaBIOS and its VGA
+//! BIOS (Debian's). Missing files skip with one line, except under
 //! CI=true.
 
 mod common;
@@ -14,22 +15,27 @@ use common::{present, SEABIOS, VGABIOS};
 
 const RESCUE: &str = "/usr/lib/grub-rescue";
 
-/// Boots `image` (attached by `drive`, booted from `boot`), opens GRUB's command line, types
-/// `ls`, and returns the screen once the answer `device` is on it.
-fn grub_ls(name: &str, drive: &str, image: &str, boot: &str, device: &str) -> String {
+/// The firmware choices: amber's built-in BIOS, and SeaBIOS with its VGA BIOS.
+const FIRMWARE: [(&str, &[&str]); 2] = [
+    ("builtin", &[]),
+    ("seabios", &["--bios", SEABIOS, "--vga-bios", VGABIOS]),
+];
+
+/// Boots `image` (attached by `drive`, booted from `boot`) with `firmware`, opens GRUB's
+/// command line, types `ls`, and returns the screen once the answer `device` is on it.
+fn grub_ls(
+    name: &str,
+    firmware: &[&str],
+    drive: &str,
+    image: &str,
+    boot: &str,
+    device: &str,
+) -> String {
     let text = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("grub_{name}.txt"));
     let out = Command::new(env!("CARGO_BIN_EXE_amber"))
         .args(["run", "--headless", "--serial", "none", "--timeout", "120s"])
-        .args([
-            "--bios",
-            SEABIOS,
-            "--vga-bios",
-            VGABIOS,
-            drive,
-            image,
-            "--boot",
-            boot,
-        ])
+        .args(firmware)
+        .args([drive, image, "--boot", boot])
         .args([
             "--on-screen",
             "will be executed automatically",
@@ -58,9 +64,15 @@ fn grub_rescue_floppy_answers_ls() {
     if !present("grub", &[], &[SEABIOS, VGABIOS, &floppy]) {
         return;
     }
-    let screen = grub_ls("floppy", "--fda", &floppy, "a", "(fd0,msdos1)");
-    assert!(screen.contains("GNU GRUB  version 2."), "{screen}");
-    assert!(screen.contains("grub> ls\n(fd0) (fd0,msdos1)"), "{screen}");
+    for (tag, firmware) in FIRMWARE {
+        let name = format!("floppy_{tag}");
+        let screen = grub_ls(&name, firmware, "--fda", &floppy, "a", "(fd0,msdos1)");
+        assert!(screen.contains("GNU GRUB  version 2."), "{tag}: {screen}");
+        assert!(
+            screen.contains("grub> ls\n(fd0) (fd0,msdos1)"),
+            "{tag}: {screen}"
+        );
+    }
 }
 
 #[test]
@@ -69,6 +81,12 @@ fn grub_rescue_cd_answers_ls() {
     if !present("grub", &[], &[SEABIOS, VGABIOS, &cd]) {
         return;
     }
-    let screen = grub_ls("cd", "--cdrom", &cd, "d", "(cd,msdos1)");
-    assert!(screen.contains("grub> ls\n(cd) (cd,msdos1)"), "{screen}");
+    for (tag, firmware) in FIRMWARE {
+        let name = format!("cd_{tag}");
+        let screen = grub_ls(&name, firmware, "--cdrom", &cd, "d", "(cd,msdos1)");
+        assert!(
+            screen.contains("grub> ls\n(cd) (cd,msdos1)"),
+            "{tag}: {screen}"
+        );
+    }
 }

@@ -311,17 +311,17 @@ fn linux_reads_the_cd_and_writes_the_disk() {
 /// Issue #7 item 6d: Linux's VGA text console (vgacon) on amber's VGA and its PS/2 keyboard
 /// driver (atkbd behind i8042, found through the DSDT) on amber's 8042: the initramfs runs a
 /// second shell on tty1; keys typed on the PS/2 keyboard reach it and its answer shows on
-/// the VGA screen. SeaBIOS's VGA BIOS sets the text mode the kernel's setup reads back.
-#[test]
-fn linux_vga_console_takes_ps2_keys() {
-    let Some(bios) = seabios() else { return };
+/// the VGA screen. The firmware (the built-in BIOS, or SeaBIOS's VGA BIOS) sets the text
+/// mode the kernel's setup reads back through INT 10h.
+fn vga_console_takes_ps2_keys(firmware: &[&str], tag: &str) {
     let Some(files) = guest_files(&["syslinux.img"]) else {
         return;
     };
-    let text = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("linux_vga.txt");
+    let text = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("linux_vga_{tag}.txt"));
     let out = Command::new(env!("CARGO_BIN_EXE_amber"))
         .args(["run", "--headless", "--serial", "none", "--timeout", "300s"])
-        .args(["--bios", bios, "--vga-bios", VGABIOS, "--hda"])
+        .args(firmware)
+        .arg("--hda")
         .arg(&files[0])
         .args(["--on-screen", "vga shell ready", "--type", "uname -sm\\n"])
         .args(["--until-screen", "Linux i686"])
@@ -333,8 +333,23 @@ fn linux_vga_console_takes_ps2_keys() {
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{}\n{screen}",
+        "{tag}: {}\n{screen}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(screen.contains("# uname -sm\nLinux i686"), "{screen}");
+    assert!(
+        screen.contains("# uname -sm\nLinux i686"),
+        "{tag}: {screen}"
+    );
+}
+
+#[test]
+fn linux_vga_console_takes_ps2_keys_with_the_builtin_bios() {
+    vga_console_takes_ps2_keys(&[], "builtin");
+}
+
+#[test]
+fn linux_vga_console_takes_ps2_keys_with_seabios() {
+    if let Some(bios) = seabios() {
+        vga_console_takes_ps2_keys(&["--bios", bios, "--vga-bios", VGABIOS], "seabios");
+    }
 }

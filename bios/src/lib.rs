@@ -10,12 +10,14 @@
 //!   controller and DMA channel 2; the keyboard (INT 09h, INT 16h) and the PS/2 mouse
 //!   (INT 15h AH=C2h, INT 74h) through the 8042 at ports 60h/64h; the PCI BIOS (INT 1Ah
 //!   AH=B1h) through configuration ports CF8h/CFCh; timed waits (INT 15h AH=83h/86h) count
-//!   the RTC's periodic interrupt. Work that must run as guest code (waiting with
+//!   the RTC's periodic interrupt; INT 10h programs the VGA's registers and writes its
+//!   memory window (A0000h-BFFFFh), and VBE drives the Bochs DISPI ports 1CEh/1CFh. Work that must run as guest code (waiting with
 //!   interrupts on, calling a guest's handler) continues in ROM routines after the trap.
 
 pub mod acpi;
 mod aml;
 pub mod demo;
+mod fonts;
 mod platform;
 pub mod rom;
 mod services;
@@ -53,6 +55,7 @@ impl Bios {
         let table = usize::from(services::floppy::PARAMETER_TABLE_OFFSET);
         rom.image[table..table + services::floppy::PARAMETER_TABLE.len()]
             .copy_from_slice(&services::floppy::PARAMETER_TABLE);
+        services::video::install_rom_data(&mut rom.image);
         Bios {
             rom,
             disks: Vec::new(),

@@ -9,9 +9,11 @@ use amber_cpu::{CpuState, Seg};
 pub trait Platform {
     fn port_read(&mut self, port: u16, size: u8) -> u32;
     fn port_write(&mut self, port: u16, size: u8, value: u32);
-    /// Reads physical memory (RAM or ROM); bytes outside both read as 0xFF.
+    /// Reads physical memory as the processor would: RAM, ROM, or a device's memory (the
+    /// VGA window, the linear framebuffer); nothing there reads as 0xFF.
     fn mem_read(&mut self, addr: u32, buf: &mut [u8]);
-    /// Writes physical RAM; writes elsewhere are dropped.
+    /// Writes physical memory as the processor would: RAM and device memory; writes to ROM
+    /// are dropped.
     fn mem_write(&mut self, addr: u32, data: &[u8]);
 
     fn inb(&mut self, port: u16) -> u8 {

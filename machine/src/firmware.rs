@@ -14,9 +14,14 @@ pub struct FirmwarePlatform<'a> {
 }
 
 impl FirmwarePlatform<'_> {
-    /// Runs `f` on each piece of `[addr, addr + len)` that lies in RAM or ROM, with its
-    /// backing offset and its position in the buffer; false for other pieces.
-    fn each_piece(&self, addr: u32, len: usize, mut f: impl FnMut(usize, usize, usize, bool)) {
+    /// Runs `f` on each piece of `[addr, addr + len)`: `Some((backing offset, writable))`
+    /// for RAM and ROM, `None` for MMIO; with its position in the buffer and length.
+    fn each_piece(
+        &self,
+        addr: u32,
+        len: usize,
+        mut f: impl FnMut(Option<(usize, bool)>, usize, usize),
+    ) {
         let mut done = 0;
         while done < len {
             let a = addr.wrapping_add(done as u32);
@@ -24,9 +29,9 @@ impl FirmwarePlatform<'_> {
             let n = in_page.min(len - done);
             match self.board.map.page(a) {
                 PhysPage::Ram { offset, writable } => {
-                    f((offset + (a & 0xFFF)) as usize, done, n, writable)
+                    f(Some(((offset + (a & 0xFFF)) as usize, writable)), done, n)
                 }
-                PhysPage::Mmio => {}
+                PhysPage::Mmio => f(None, done, n),
             }
             done += n;
         }
@@ -43,19 +48,39 @@ impl Platform for FirmwarePlatform<'_> {
     }
 
     fn mem_read(&mut self, addr: u32, buf: &mut [u8]) {
-        buf.fill(0xFF);
         let ram = self.board.ram.clone();
-        self.each_piece(addr, buf.len(), |off, at, n, _| {
-            ram.read_slice(off, &mut buf[at..at + n]);
+        let mut mmio = Vec::new();
+        self.each_piece(addr, buf.len(), |piece, at, n| match piece {
+            Some((off, _)) => {
+                ram.read_slice(off, &mut buf[at..at + n]);
+            }
+            None => mmio.push((at, n)),
         });
+        for (at, n) in mmio {
+            for (i, b) in buf.iter_mut().enumerate().skip(at).take(n) {
+                *b = self
+                    .board
+                    .mmio_read(addr.wrapping_add(i as u32), 1, self.icount)
+                    as u8;
+            }
+        }
     }
 
     fn mem_write(&mut self, addr: u32, data: &[u8]) {
         let ram = self.board.ram.clone();
-        self.each_piece(addr, data.len(), |off, at, n, writable| {
-            if writable {
+        let mut mmio = Vec::new();
+        self.each_piece(addr, data.len(), |piece, at, n| match piece {
+            Some((off, true)) => {
                 ram.write_slice(off, &data[at..at + n]);
             }
+            Some(_) => {}
+            None => mmio.push((at, n)),
         });
+        for (at, n) in mmio {
+            for (i, &b) in data.iter().enumerate().skip(at).take(n) {
+                self.board
+                    .mmio_write(addr.wrapping_add(i as u32), 1, u32::from(b), self.icount);
+            }
+        }
     }
 }

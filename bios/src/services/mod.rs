@@ -16,7 +16,7 @@ pub mod post;
 mod ps2_port;
 mod serial;
 mod system;
-mod video;
+pub mod video;
 mod wait;
 
 use crate::platform::{Platform, Regs};

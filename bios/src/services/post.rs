@@ -1,10 +1,11 @@
 //! The power-on self test, as far as a virtual PC needs one: the interrupt vector table, the
 //! BIOS data area and the extended BIOS data area, the interrupt controllers, the timer, the
-//! serial port, the RTC's periodic rate, the keyboard controller and keyboard, the hard
-//! disks and CD-ROM drives, the DMA controllers and the floppy drives, the tick count from
+//! serial port, the RTC's periodic rate, the keyboard controller and keyboard, the VGA
+//! (mode 03h, which also sets the font vectors 1Fh and 43h), the hard disks and CD-ROM
+//! drives, the DMA controllers and the floppy drives, the tick count from
 //! the RTC; then the stub boots (INT 19h).
 
-use super::{bda, cdrom, clock, disk, floppy, ps2_port};
+use super::{bda, cdrom, clock, disk, floppy, ps2_port, video};
 use crate::platform::{Platform, Regs, IF};
 use crate::rom::SEGMENT;
 use crate::Bios;
@@ -18,7 +19,8 @@ const EBDA_SEGMENT: u16 = 0x9FC0;
 pub fn run(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     // The vector table: every vector to the dummy IRET, then the services; the pointer
     // vectors (1Dh video parameters, 1Eh diskette parameters, 1Fh graphics font, 41h/46h
-    // hard disk parameters) and the user vectors 60h-67h stay zero.
+    // hard disk parameters) and the user vectors 60h-67h stay zero until their services
+    // set them (the video POST sets 1Fh and 43h).
     let dummy = (u32::from(SEGMENT) << 16) | u32::from(bios.rom.dummy_iret());
     for v in 0..256u32 {
         let zero = matches!(v, 0x1D..=0x1F | 0x41 | 0x46 | 0x60..=0x67 | 0x78..);
@@ -72,6 +74,7 @@ pub fn run(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
     // BIOS and SeaBIOS leave register A.
     p.set_cmos(0x0A, 0x26);
     ps2_port::post(p);
+    video::post(p);
 
     bios.disks = disk::probe(p);
     p.write_u8(bda::DISK_COUNT, bios.disks.len() as u8);

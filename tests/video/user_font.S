@@ -1,0 +1,46 @@
+/* tests/video.rs USER_FONT: assembled after prelude.S (see the comment on the constant there). */
+main:
+        mov $0x0003, %ax
+        int $0x10
+        mov $0x1100, %ax
+        mov $0x1000, %bx
+        mov $3, %cx
+        mov $0x80, %dx
+        mov $glyphs, %bp
+        int $0x10
+        mov $0, %si
+1:      mov $0x0200, %ax
+        xor %bh, %bh
+        mov %si, %dx
+        mov %dl, %dh
+        shl $1, %dh
+        xor %dl, %dl
+        int $0x10
+        mov %si, %ax
+        and $3, %al
+        add $0x80, %al
+        mov $0x09, %ah
+        mov %si, %bx
+        shl $4, %bl
+        or $0x0e, %bl
+        xor %bh, %bh
+        mov $80, %cx
+        int $0x10
+        inc %si
+        cmp $12, %si
+        jb 1b
+        mov $0x0100, %ax
+        mov $0x2000, %cx
+        int $0x10
+        mov $0x1130, %ax
+        xor %bh, %bh
+        int $0x10
+        mov %cx, %ax
+        SHOW height
+        jmp exit
+glyphs: .byte 0xff, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81
+        .byte 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0xff
+        .byte 0x00, 0x18, 0x3c, 0x7e, 0xff, 0x7e, 0x3c, 0x18
+        .byte 0x00, 0x18, 0x3c, 0x7e, 0xff, 0x7e, 0x3c, 0x18
+        .byte 0xaa, 0x55, 0xaa, 0x55, 0xaa, 0x55, 0xaa, 0x55
+        .byte 0xaa, 0x55, 0xaa, 0x55, 0xaa, 0x55, 0xaa, 0x55
