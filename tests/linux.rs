@@ -313,16 +313,11 @@ fn linux_reads_the_cd_and_writes_the_disk() {
 /// second shell on tty1; keys typed on the PS/2 keyboard reach it and its answer shows on
 /// the VGA screen. The firmware (the built-in BIOS, or SeaBIOS's VGA BIOS) sets the text
 /// mode the kernel's setup reads back through INT 10h.
-fn vga_console_takes_ps2_keys(firmware: &[&str], tag: &str) {
-    let Some(files) = guest_files(&["syslinux.img"]) else {
-        return;
-    };
+fn vga_console_takes_ps2_keys(boot: &[&str], tag: &str) {
     let text = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("linux_vga_{tag}.txt"));
     let out = Command::new(env!("CARGO_BIN_EXE_amber"))
         .args(["run", "--headless", "--serial", "none", "--timeout", "300s"])
-        .args(firmware)
-        .arg("--hda")
-        .arg(&files[0])
+        .args(boot)
         .args(["--on-screen", "vga shell ready", "--type", "uname -sm\\n"])
         .args(["--until-screen", "Linux i686"])
         .arg("--screen-text")
@@ -344,12 +339,29 @@ fn vga_console_takes_ps2_keys(firmware: &[&str], tag: &str) {
 
 #[test]
 fn linux_vga_console_takes_ps2_keys_with_the_builtin_bios() {
-    vga_console_takes_ps2_keys(&[], "builtin");
+    if let Some(files) = guest_files(&["syslinux.img"]) {
+        vga_console_takes_ps2_keys(&["--hda", files[0].to_str().unwrap()], "builtin");
+    }
 }
 
 #[test]
 fn linux_vga_console_takes_ps2_keys_with_seabios() {
-    if let Some(bios) = seabios() {
-        vga_console_takes_ps2_keys(&["--bios", bios, "--vga-bios", VGABIOS], "seabios");
+    let Some(bios) = seabios() else { return };
+    if let Some(files) = guest_files(&["syslinux.img"]) {
+        let disk = files[0].to_str().unwrap();
+        let boot = ["--bios", bios, "--vga-bios", VGABIOS, "--hda", disk];
+        vga_console_takes_ps2_keys(&boot, "seabios");
+    }
+}
+
+/// A kernel loaded directly: the machine sets the VGA up as the BIOS would and describes it
+/// in the zero page's screen_info, where vgacon finds it.
+#[test]
+fn linux_vga_console_takes_ps2_keys_when_loaded_directly() {
+    if let Some(files) = guest_files(&["vmlinuz", "initramfs.cpio"]) {
+        let (kernel, initrd) = (files[0].to_str().unwrap(), files[1].to_str().unwrap());
+        let append = "console=ttyS0 cryptomgr.notests";
+        let boot = ["--kernel", kernel, "--initrd", initrd, "--append", append];
+        vga_console_takes_ps2_keys(&boot, "direct");
     }
 }

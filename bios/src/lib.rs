@@ -26,6 +26,12 @@ pub use platform::{linear, Platform, Regs};
 pub use rom::{Rom, Service, TRAP_PORT};
 pub use services::disk::HardDisk;
 
+/// The video part of POST for boots that skip the BIOS (a Linux kernel loaded directly):
+/// the VGA's framebuffer BAR, then text mode 03h, cleared, with the cursor at the top left.
+pub fn video_post(p: &mut dyn Platform) {
+    services::video::post(p);
+}
+
 use amber_cpu::CpuState;
 
 /// The built-in BIOS: its ROM and what POST found.

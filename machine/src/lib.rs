@@ -299,6 +299,12 @@ impl Machine {
         initrd: Option<&[u8]>,
     ) -> Result<(), linux::LinuxError> {
         linux::boot(&mut self.cpu, &self.board.map, image, cmdline, initrd)?;
+        // A loaded kernel skips the BIOS, so the screen its zero page describes is set up
+        // here: the video part of the built-in BIOS's POST.
+        amber_bios::video_post(&mut firmware::FirmwarePlatform {
+            board: &mut self.board,
+            icount: self.cpu.state.icount,
+        });
         self.boot = Boot::Linux {
             image: image.to_vec(),
             cmdline: cmdline.to_string(),

@@ -30,7 +30,13 @@ const RAMDISK_SIZE: usize = 0x21C;
 const CMD_LINE_PTR: usize = 0x228;
 const INITRD_ADDR_MAX: usize = 0x22C;
 const CMDLINE_SIZE: usize = 0x238;
-/// Zero-page fields outside the setup header.
+/// Zero-page fields outside the setup header: `struct screen_info` at 0 first.
+const ORIG_VIDEO_MODE: usize = 0x06;
+const ORIG_VIDEO_COLS: usize = 0x07;
+const ORIG_VIDEO_EGA_BX: usize = 0x0A;
+const ORIG_VIDEO_LINES: usize = 0x0E;
+const ORIG_VIDEO_IS_VGA: usize = 0x0F;
+const ORIG_VIDEO_POINTS: usize = 0x10;
 const ALT_MEM_K: usize = 0x1E0;
 const E820_ENTRIES: usize = 0x1E8;
 const E820_TABLE: usize = 0x2D0;
@@ -108,6 +114,15 @@ pub fn boot(
         .min(4096);
     zero[SETUP_SECTS..header_end].copy_from_slice(&image[SETUP_SECTS..header_end]);
     zero[TYPE_OF_LOADER] = 0xFF;
+    // The screen the machine's video POST leaves: VGA text mode 03h, 80x25 characters of
+    // 16 lines, cursor at 0,0 (what the kernel's real-mode setup would read from INT 10h;
+    // EGA info BX = 0003h: colour, 256 KiB).
+    zero[ORIG_VIDEO_MODE] = 0x03;
+    zero[ORIG_VIDEO_COLS] = 80;
+    zero[ORIG_VIDEO_EGA_BX] = 0x03;
+    zero[ORIG_VIDEO_LINES] = 25;
+    zero[ORIG_VIDEO_IS_VGA] = 1;
+    zero[ORIG_VIDEO_POINTS] = 16;
 
     let max_cmdline = if version >= 0x0206 {
         u32_at(image, CMDLINE_SIZE) as usize
@@ -214,6 +229,12 @@ mod tests {
         ram.read_slice(ZERO_PAGE as usize, &mut zero);
         assert_eq!(ram.get(0x10_0000), Some(0x90), "the kernel at code32_start");
         assert_eq!(zero[TYPE_OF_LOADER], 0xFF);
+        // struct screen_info (include/uapi/linux/screen_info.h): mode 3, 80x25, VGA, 16
+        // lines per character.
+        assert_eq!(
+            [zero[6], zero[7], zero[0x0E], zero[0x0F], zero[0x10]],
+            [3, 80, 25, 1, 16]
+        );
         assert_eq!(
             &zero[HEADER..HEADER + 4],
             b"HdrS",
