@@ -365,3 +365,40 @@ fn linux_vga_console_takes_ps2_keys_when_loaded_directly() {
         vga_console_takes_ps2_keys(&boot, "direct");
     }
 }
+
+/// Issue #7 item 6d with `vga=`: typed at syslinux's `boot:` prompt, the `vesa` entry boots
+/// the kernel with vga=0x317, whose real-mode setup asks the built-in BIOS's VBE for mode
+/// 117h (1024x768, 16 bits per pixel, linear framebuffer); vesafb binds to it and fbcon draws
+/// the tty1 shell into amber's framebuffer, which the screenshot at the end shows.
+#[test]
+fn vesafb_runs_on_the_vbe_framebuffer() {
+    let Some(files) = guest_files(&["syslinux.img"]) else {
+        return;
+    };
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("linux_vesafb.png");
+    let mut console = Console::start(&[
+        "run",
+        "--headless",
+        "--timeout",
+        "600s",
+        "--hda",
+        files[0].to_str().unwrap(),
+        "--on-screen",
+        "boot:",
+        "--type",
+        "vesa\\n",
+        "--screenshot",
+        shot.to_str().unwrap(),
+    ]);
+    let ready = console.wait_for("amber-linux: shell ready", 0, Duration::from_secs(300));
+    console.wait_for("# ", ready, Duration::from_secs(60));
+    console.ask("cat /proc/fb", "0 VESA VGA");
+    console.ask("dmesg | grep 'vesafb: mode'", "mode is 1024x768x16");
+    console.power_off();
+    let (width, height, rgba) = common::read_png(&shot);
+    assert_eq!((width, height), (1024, 768));
+    assert!(
+        rgba.chunks(4).any(|p| p[..3] != [0, 0, 0]),
+        "fbcon drew the shell"
+    );
+}

@@ -2,7 +2,9 @@
 """Builds the syslinux hard-disk image of the Linux acceptance test (issue #6, item 5b): a
 64 MiB disk with an MBR (syslinux's mbr.bin and one bootable FAT16 partition at sector 2048),
 the partition formatted with mkfs.fat, syslinux installed in it, and the kernel, the
-initramfs and a syslinux.cfg that boots them with console=ttyS0, copied in with mtools.
+initramfs and a syslinux.cfg that boots them with console=ttyS0, copied in with mtools. Its
+`boot:` prompt waits a second: typing `vesa` boots the same kernel with vga=0x317 (VESA
+1024x768, 16 bits per pixel, for vesafb).
 Needs the Debian packages syslinux, syslinux-common, mtools and dosfstools.
 
 Usage: make_syslinux_disk.py VMLINUZ INITRAMFS OUT"""
@@ -14,11 +16,14 @@ SIZE = 64 << 20
 START = 2048
 MBR_CODE = "/usr/lib/syslinux/mbr/mbr.bin"
 CONFIG = b"""DEFAULT linux
-PROMPT 0
-TIMEOUT 0
+PROMPT 1
+TIMEOUT 10
 LABEL linux
   KERNEL vmlinuz
   APPEND initrd=initrd.img console=ttyS0 cryptomgr.notests
+LABEL vesa
+  KERNEL vmlinuz
+  APPEND initrd=initrd.img console=ttyS0 cryptomgr.notests vga=0x317
 """
 
 
