@@ -140,9 +140,13 @@ pub struct RunArgs {
     /// End the run (status 0) once this text is on the screen, after the --type steps.
     #[arg(long, value_name = "TEXT")]
     pub until_screen: Option<String>,
-    /// At the end of the run, save the guest's screen as a PNG image.
+    /// Save the guest's screen as a PNG image at the end of the run (or at --screenshot-at).
     #[arg(long, value_name = "PATH")]
     pub screenshot: Option<PathBuf>,
+    /// Take the --screenshot when the guest's clock reaches this time (30s, 500ms), not at
+    /// the end.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, requires = "screenshot")]
+    pub screenshot_at: Option<Duration>,
     /// At the end of the run, save the text of a text-mode screen (UTF-8, code page 437
     /// mapped), one line per row.
     #[arg(long, value_name = "PATH")]

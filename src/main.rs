@@ -141,7 +141,7 @@ fn screen_script(args: &RunArgs) -> Result<ScreenScript, String> {
 /// Saves what `--screenshot` and `--screen-text` ask for. A graphics screen has no text:
 /// the text file is then empty.
 fn save_screen(m: &mut Machine, args: &RunArgs) -> Result<(), String> {
-    if let Some(path) = &args.screenshot {
+    if let Some(path) = args.screenshot.as_ref().filter(|_| args.screenshot_at.is_none()) {
         amber_machine::screen::write_png(m.screen(), path)?;
     }
     if let Some(path) = &args.screen_text {
@@ -210,6 +210,9 @@ fn run_machine(
         m.attach_frontend(link);
     }
     m.set_screen_script(screen_script(&args)?);
+    if let (Some(at), Some(path)) = (args.screenshot_at, &args.screenshot) {
+        m.screenshot_at(at, path.clone());
+    }
     let start = Instant::now();
     let limits = RunLimits {
         timeout: args.timeout,

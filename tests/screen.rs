@@ -82,3 +82,36 @@ fn code_page_437_matches_python() {
     let ours: Vec<char> = (0x80..=0xFFu8).map(amber_machine::screen::cp437).collect();
     assert_eq!(ours, python);
 }
+
+/// `--screenshot-at` takes the picture when the guest's clock reaches the time, so it is the
+/// same in every run, and it is not the end's: GRUB's rescue floppy on the built-in BIOS,
+/// 0.2 s into the run (before GRUB draws) and at the end (its menu).
+#[test]
+fn screenshot_at_a_virtual_time_is_deterministic() {
+    let floppy = "/usr/lib/grub-rescue/grub-rescue-floppy.img";
+    if !present("screen", &[], &[floppy]) {
+        return;
+    }
+    let dir = common::work_dir("screen", "at");
+    let shoot = |name: &str, at: Option<&str>| {
+        let path = dir.join(name);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_amber"));
+        cmd.args(["run", "--headless", "--serial", "none", "--timeout", "60s"])
+            .args(["--fda", floppy, "--until-screen", "executed automatically"])
+            .arg("--screenshot")
+            .arg(&path);
+        if let Some(t) = at {
+            cmd.args(["--screenshot-at", t]);
+        }
+        let out = common::run(&mut cmd);
+        assert_eq!(out.status.code(), Some(0), "{name}: the menu showed");
+        std::fs::read(&path).unwrap()
+    };
+    let early = shoot("early1.png", Some("200ms"));
+    assert_eq!(
+        early,
+        shoot("early2.png", Some("200ms")),
+        "the same picture"
+    );
+    assert_ne!(early, shoot("end.png", None), "not the end's");
+}

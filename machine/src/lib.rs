@@ -21,6 +21,7 @@ pub use multiboot::{Module, MultibootError};
 
 use std::rc::Rc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use amber_cpu::state::fl;
@@ -78,6 +79,8 @@ pub struct Machine {
     /// Keys to type once texts appear on the screen, and when to look next (virtual ns).
     script: typing::ScreenScript,
     next_script_check: u64,
+    /// A screenshot to take when the virtual clock reaches this time (ns).
+    screenshot_at: Option<(u64, PathBuf)>,
 }
 
 /// A way into the guest.
@@ -148,6 +151,7 @@ impl Machine {
             typist: typing::Typist::default(),
             script: typing::ScreenScript::default(),
             next_script_check: 0,
+            screenshot_at: None,
         };
         m.builtin_firmware_setup();
         m.install_acpi();
@@ -409,6 +413,7 @@ impl Machine {
             if let Some(outcome) = self.drive_typing() {
                 return outcome;
             }
+            self.take_scheduled_screenshot();
             match exit {
                 Exit::Limit => self.board.flush_output(),
                 Exit::TripleFault(f) => return Outcome::TripleFault(f),
@@ -484,6 +489,28 @@ impl Machine {
         self.typist
             .type_text(text)
             .map_err(|c| format!("no key types {c:?}"))
+    }
+
+    /// Saves the screen as a PNG at `path` when the guest's virtual clock reaches `at`
+    /// (deterministic, like the rest of a headless run).
+    pub fn screenshot_at(&mut self, at: Duration, path: PathBuf) {
+        let ns = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
+        self.screenshot_at = Some((ns, path));
+    }
+
+    /// Takes the scheduled screenshot once its time has come; an error is reported, and
+    /// the run goes on.
+    fn take_scheduled_screenshot(&mut self) {
+        let due = self
+            .screenshot_at
+            .as_ref()
+            .is_some_and(|(at, _)| self.now() >= *at);
+        if let Some((_, path)) = due.then(|| self.screenshot_at.take()).flatten() {
+            if let Err(e) = screen::write_png(self.screen(), &path) {
+                log::error!("{e}");
+                eprintln!("amber: {e}");
+            }
+        }
     }
 
     /// Types each step's keys once its text is on the screen, in order.
