@@ -141,7 +141,11 @@ fn screen_script(args: &RunArgs) -> Result<ScreenScript, String> {
 /// Saves what `--screenshot` and `--screen-text` ask for. A graphics screen has no text:
 /// the text file is then empty.
 fn save_screen(m: &mut Machine, args: &RunArgs) -> Result<(), String> {
-    if let Some(path) = args.screenshot.as_ref().filter(|_| args.screenshot_at.is_none()) {
+    if let Some(path) = args
+        .screenshot
+        .as_ref()
+        .filter(|_| args.screenshot_at.is_none())
+    {
         amber_machine::screen::write_png(m.screen(), path)?;
     }
     if let Some(path) = &args.screen_text {

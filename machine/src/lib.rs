@@ -19,9 +19,9 @@ pub use board::Board;
 pub use config::{MachineConfig, Sink};
 pub use multiboot::{Module, MultibootError};
 
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use amber_cpu::state::fl;
