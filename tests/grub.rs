@@ -8,10 +8,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::time::Duration;
 
-use common::{present, SEABIOS, VGABIOS};
+use common::{present, run_to_screen, SEABIOS, VGABIOS};
 
 const RESCUE: &str = "/usr/lib/grub-rescue";
 
@@ -31,31 +30,23 @@ fn grub_ls(
     boot: &str,
     device: &str,
 ) -> String {
-    let text = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("grub_{name}.txt"));
-    let out = Command::new(env!("CARGO_BIN_EXE_amber"))
-        .args(["run", "--headless", "--serial", "none", "--timeout", "120s"])
-        .args(firmware)
-        .args([drive, image, "--boot", boot])
-        .args([
-            "--on-screen",
-            "will be executed automatically",
-            "--type",
-            "c",
-        ])
-        .args(["--on-screen", "grub>", "--type", "ls\\n"])
-        .args(["--until-screen", device])
-        .arg("--screen-text")
-        .arg(&text)
-        .output()
-        .unwrap();
-    let screen = std::fs::read_to_string(&text).unwrap_or_default();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{name}: the answer never showed: {}\n{screen}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    screen
+    let mut args = firmware.to_vec();
+    args.extend([drive, image, "--boot", boot]);
+    args.extend([
+        "--on-screen",
+        "will be executed automatically",
+        "--type",
+        "c",
+    ]);
+    args.extend([
+        "--on-screen",
+        "grub>",
+        "--type",
+        "ls\\n",
+        "--until-screen",
+        device,
+    ]);
+    run_to_screen(&format!("grub_{name}"), &args, Duration::from_secs(120))
 }
 
 #[test]

@@ -314,23 +314,11 @@ fn linux_reads_the_cd_and_writes_the_disk() {
 /// the VGA screen. The firmware (the built-in BIOS, or SeaBIOS's VGA BIOS) sets the text
 /// mode the kernel's setup reads back through INT 10h.
 fn vga_console_takes_ps2_keys(boot: &[&str], tag: &str) {
-    let text = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("linux_vga_{tag}.txt"));
-    let out = Command::new(env!("CARGO_BIN_EXE_amber"))
-        .args(["run", "--headless", "--serial", "none", "--timeout", "300s"])
-        .args(boot)
-        .args(["--on-screen", "vga shell ready", "--type", "uname -sm\\n"])
-        .args(["--until-screen", "Linux i686"])
-        .arg("--screen-text")
-        .arg(&text)
-        .output()
-        .unwrap();
-    let screen = std::fs::read_to_string(&text).unwrap_or_default();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{tag}: {}\n{screen}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut args = boot.to_vec();
+    args.extend(["--on-screen", "vga shell ready", "--type", "uname -sm\\n"]);
+    args.extend(["--until-screen", "Linux i686"]);
+    let screen =
+        common::run_to_screen(&format!("linux_vga_{tag}"), &args, Duration::from_secs(300));
     assert!(
         screen.contains("# uname -sm\nLinux i686"),
         "{tag}: {screen}"

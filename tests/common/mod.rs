@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 /// Debian's SeaBIOS (package seabios) and its VGA BIOS for QEMU's standard VGA.
 pub const SEABIOS: &str = "/usr/share/seabios/bios-256k.bin";
@@ -82,4 +83,32 @@ pub fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
     let info = reader.next_frame(&mut buf).unwrap();
     buf.truncate(info.buffer_size());
     (info.width, info.height, buf)
+}
+
+/// Runs amber headless with `args` (a boot and a screen script ending in `--until-screen`)
+/// until the script's last text shows, `limit` at the most; the test fails if it never
+/// does. Returns the screen's text at the end.
+pub fn run_to_screen(name: &str, args: &[&str], limit: Duration) -> String {
+    let text = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.screen.txt"));
+    let timeout = format!("{}s", limit.as_secs());
+    let out = run(Command::new(env!("CARGO_BIN_EXE_amber"))
+        .args([
+            "run",
+            "--headless",
+            "--serial",
+            "none",
+            "--timeout",
+            &timeout,
+        ])
+        .args(args)
+        .arg("--screen-text")
+        .arg(&text));
+    let screen = std::fs::read_to_string(&text).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{name}: the text never showed: {}\n{screen}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    screen
 }
