@@ -221,3 +221,40 @@ fn a_firmware_image_of_another_size_is_refused() {
     let out = amber(&["run", "--vga-bios", rom.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "--vga-bios needs --bios");
 }
+
+/// The built-in BIOS boots a floppy on every processor model, the 8086 (20 address lines)
+/// and the 286 (24: its reset vector FFFFF0h is the ROM's, as on the PC/AT) included; the
+/// boot sector's own exit value comes back.
+#[test]
+fn the_builtin_bios_boots_on_every_cpu_model() {
+    let mut a = CodeAssembler::new(16).unwrap();
+    a.mov(al, 0x21u32).unwrap();
+    a.out(0xF4, al).unwrap();
+    a.hlt().unwrap();
+    let mut img = a.assemble(0x7C00).unwrap();
+    img.resize(1_474_560, 0);
+    img[510] = 0x55;
+    img[511] = 0xAA;
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("every_cpu.img");
+    std::fs::write(&path, img).unwrap();
+    for cpu in [
+        "8086", "80286", "80386", "80486", "pentium", "p6", "pentium4",
+    ] {
+        let out = amber(&[
+            "run",
+            "--headless",
+            "--cpu",
+            cpu,
+            "--fda",
+            path.to_str().unwrap(),
+            "--timeout",
+            "20s",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0x21 << 1 | 1),
+            "{cpu}: {}",
+            stderr(&out)
+        );
+    }
+}

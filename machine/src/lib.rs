@@ -136,7 +136,8 @@ impl Machine {
                 MAX_RAM >> 20
             ));
         }
-        let map = MemoryMap::new((config.ram_size & !0xFFF) as u32);
+        let mut map = MemoryMap::new((config.ram_size & !0xFFF) as u32);
+        map.set_address_mask(config.cpu.quirks().address_mask);
         let ram = Rc::new(GuestRam::new(map.backing_size()));
         let cpu = Cpu::new(config.cpu, ram.clone());
         let board = Board::new(config, ram, map)?;

@@ -43,6 +43,9 @@ pub struct MemoryMap {
     ram_size: u32,
     rom_size: u32,
     pam: [u8; PAM_COUNT],
+    /// Where the processor's address space ends, if below 4 GiB (16 MiB for a 286): the
+    /// ROM also sits just below it, where the reset vector points (as on the PC/AT).
+    address_top: Option<u32>,
 }
 
 impl MemoryMap {
@@ -54,7 +57,14 @@ impl MemoryMap {
             ram_size,
             rom_size: ROM_SIZES[0],
             pam: [0; PAM_COUNT],
+            address_top: None,
         }
+    }
+
+    /// For a processor whose physical addresses have `mask`'s bits: a 24-bit one (the 286)
+    /// finds the ROM just below 16 MiB, over RAM it could not otherwise use there.
+    pub fn set_address_mask(&mut self, mask: u32) {
+        self.address_top = (mask == 0xFF_FFFF).then_some(0x100_0000);
     }
 
     pub fn ram_size(&self) -> u32 {
@@ -149,6 +159,11 @@ impl MemoryMap {
             }
         } else if page >= self.rom_size.wrapping_neg() {
             rom(self.rom_end() - page.wrapping_neg())
+        } else if let Some(top) = self
+            .address_top
+            .filter(|&t| (t - self.rom_size..t).contains(&page))
+        {
+            rom(self.rom_end() - (top - page))
         } else if page < self.ram_size {
             ram(true)
         } else {

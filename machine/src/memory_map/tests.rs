@@ -74,3 +74,19 @@ fn pam_fields_route_each_piece() {
     assert_eq!(m.legacy_write(0xE0010), None, "ROM side: dropped");
     assert_eq!(m.shadow(0xEC000), Shadow::Rom);
 }
+
+/// The PC/AT: a 286's reset vector FFFFF0h (24 address lines) is the ROM's last paragraph,
+/// the ROM appearing below 16 MiB as well as at F0000.
+#[test]
+fn a_286_finds_the_rom_below_16_mib() {
+    let mut m = MemoryMap::new(64 * MB);
+    assert_eq!(
+        m.page(0xFF_FFF0),
+        ram(0xFF_F000, true),
+        "RAM for 32-bit processors"
+    );
+    m.set_address_mask(0xFF_FFFF);
+    assert_eq!(m.page(0xFF_FFF0), m.page(0xFFFF0));
+    assert_eq!(m.page(0xFF_0000), m.page(0xF0000));
+    assert_eq!(m.page(0xFE_F000), ram(0xFE_F000, true));
+}
