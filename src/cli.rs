@@ -39,7 +39,7 @@ pub enum Command {
     Run(Box<RunArgs>),
 }
 
-#[derive(clap::Args, Default)]
+#[derive(clap::Args)]
 pub struct DemoArgs {
     /// Processor model to emulate.
     #[arg(long, value_enum, default_value_t = Model::P6)]
@@ -47,6 +47,12 @@ pub struct DemoArgs {
     /// Print the instruction count and guest MIPS when the guest stops.
     #[arg(long)]
     pub stats: bool,
+    /// No window: the demo's text on the terminal only.
+    #[arg(long)]
+    pub headless: bool,
+    /// Save the demo's last screen as a PNG image when it ends.
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]

@@ -13,7 +13,6 @@ mod window;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use amber_cpu::Exit;
 use amber_devices::disk::{Disk, DiskError, MediaKind, WriteMode};
 use amber_machine::config::DEFAULT_BOOT_ORDER;
 use amber_machine::typing::ScreenScript;
@@ -31,8 +30,8 @@ mod code {
     pub const TIMEOUT: u8 = 124;
 }
 
-/// The demo finishes in well under this many instructions.
-const DEMO_BUDGET: u64 = 10_000_000;
+/// The demo ends itself (after 30 idle seconds at most); this bounds a run gone wrong.
+const DEMO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 fn main() -> ExitCode {
     env_logger::init();
@@ -44,6 +43,8 @@ fn main() -> ExitCode {
         None => demo(DemoArgs {
             cpu: cli.run.cpu,
             stats: cli.run.stats,
+            headless: cli.run.headless,
+            screenshot: cli.run.screenshot,
         }),
     };
     result.unwrap_or_else(|e| {
@@ -52,30 +53,50 @@ fn main() -> ExitCode {
     })
 }
 
+/// Runs the built-in demo: in a window when there is a display (and no `--headless`),
+/// else with its text on the terminal.
 fn demo(args: DemoArgs) -> Result<ExitCode, String> {
+    #[cfg(feature = "window")]
+    if !args.headless && std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
+        return window::run(move |link| run_demo(args, link));
+    }
+    run_demo(args, None)
+}
+
+/// Boots the demo's diskette (built into amber) through the built-in BIOS; the demo powers
+/// the machine off when it is done.
+fn run_demo(
+    args: DemoArgs,
+    frontend: Option<amber_machine::frontend::Link>,
+) -> Result<ExitCode, String> {
     let config = MachineConfig {
         cpu: args.cpu.into(),
         serial: Sink::None,
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config)?;
-    m.load(amber_bios::demo::LOAD_ADDRESS, &amber_bios::demo::program());
-    m.start_real_mode(amber_bios::demo::LOAD_ADDRESS as u16);
+    let floppy = Disk::in_memory("the built-in demo", &amber_bios::demo::floppy());
+    m.board.boot_from_floppy(floppy)?;
+    m.boot_bios()?;
+    if let Some(link) = frontend {
+        m.attach_frontend(link);
+    }
     let start = Instant::now();
-    let exit = m.cpu.run(&mut m.board, DEMO_BUDGET);
+    let outcome = m.run(RunLimits {
+        timeout: Some(DEMO_TIMEOUT),
+    });
     m.board.debugcon.flush();
+    if let Some(path) = &args.screenshot {
+        amber_machine::screen::write_png(m.screen(), path)?;
+    }
     if args.stats {
         print_stats(&m, start);
     }
-    Ok(match exit {
-        Exit::Halted | Exit::Board => ExitCode::SUCCESS,
-        Exit::Limit => {
-            eprintln!("amber: the demo did not finish within {DEMO_BUDGET} instructions");
-            ExitCode::from(code::TIMEOUT)
-        }
-        Exit::TripleFault(f) => {
-            eprintln!("amber: triple fault ({f})");
-            ExitCode::from(code::TRIPLE_FAULT)
+    Ok(match outcome {
+        Outcome::PowerOff | Outcome::Quit => ExitCode::SUCCESS,
+        other => {
+            eprintln!("amber: the demo stopped early: {other:?}");
+            ExitCode::from(code::HOST_ERROR)
         }
     })
 }
@@ -160,7 +181,7 @@ fn save_screen(m: &mut Machine, args: &RunArgs) -> Result<(), String> {
 fn run(args: RunArgs) -> Result<ExitCode, String> {
     #[cfg(feature = "window")]
     if !args.headless && std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
-        return window::run(args);
+        return window::run(move |link| run_machine(args, link));
     }
     run_machine(args, None)
 }

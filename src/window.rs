@@ -12,7 +12,6 @@ use amber_devices::vga::Frame;
 use amber_machine::frontend::{Input, Link, Output};
 use minifb::{KeyRepeat, MouseButton, MouseMode, Window, WindowOptions};
 
-use crate::cli::RunArgs;
 use crate::display::{blit, Display, HostCommand, UiEvent, HOST_KEYS};
 
 /// The window's first size: mode 03h's 720x400 at twice its size.
@@ -250,9 +249,13 @@ impl Display for MinifbDisplay {
     }
 }
 
-/// Runs the machine of `args` on a thread of its own and shows it in a window until the
-/// window closes (then the machine stops and flushes its disks) or the guest ends the run.
-pub fn run(args: RunArgs) -> Result<ExitCode, String> {
+/// Runs `machine` (which builds and runs a machine, shown through the link it is given) on
+/// a thread of its own and shows it in a window until the window closes (then the machine
+/// stops and flushes its disks) or the guest ends the run.
+pub fn run<F>(machine: F) -> Result<ExitCode, String>
+where
+    F: FnOnce(Option<Link>) -> Result<ExitCode, String> + Send + 'static,
+{
     let mut display = MinifbDisplay::open("amber")?;
     let (input, machine_input) = crossbeam_channel::unbounded();
     let (machine_output, output) = crossbeam_channel::bounded(4);
@@ -260,7 +263,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
         input: machine_input,
         output: machine_output,
     };
-    let machine = std::thread::spawn(move || crate::run_machine(args, Some(link)));
+    let machine = std::thread::spawn(move || machine(Some(link)));
     let mut paused = false;
     let mut shots = 0;
     while display.is_open() && !machine.is_finished() {

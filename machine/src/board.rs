@@ -223,17 +223,35 @@ impl Board {
         for (i, path) in floppies.iter().enumerate() {
             let Some(p) = path else { continue };
             let disk = Disk::open(p, mode.clone()).map_err(|e| e.to_string())?;
-            types[i] = floppy_cmos_type(disk.len()).ok_or_else(|| {
-                format!(
-                    "{}: {} bytes is not a floppy image (whole sectors, at most 2.88M)",
-                    p.display(),
-                    disk.len()
-                )
-            })?;
-            self.fdc.insert(i, disk, false).map_err(|e| e.to_string())?;
+            types[i] = self.insert_floppy(i, disk)?;
         }
         self.rtc.set_nvram(0x10, types[0] << 4 | types[1]);
         self.rtc.set_nvram(0x14, equipment_byte(types));
+        Ok(())
+    }
+
+    /// Puts `disk` in floppy drive `drive` (0 or 1); its CMOS drive type.
+    fn insert_floppy(&mut self, drive: usize, disk: Disk) -> Result<u8, String> {
+        let kind = floppy_cmos_type(disk.len()).ok_or_else(|| {
+            format!(
+                "{}: {} bytes is not a floppy image (whole sectors, at most 2.88M)",
+                disk.path().display(),
+                disk.len()
+            )
+        })?;
+        self.fdc
+            .insert(drive, disk, false)
+            .map_err(|e| e.to_string())?;
+        Ok(kind)
+    }
+
+    /// Puts `disk` in drive A:, the only drive, and boots from it first (the built-in
+    /// demo's floppy).
+    pub fn boot_from_floppy(&mut self, disk: Disk) -> Result<(), String> {
+        let kind = self.insert_floppy(0, disk)?;
+        self.rtc.set_nvram(0x10, kind << 4);
+        self.rtc.set_nvram(0x14, equipment_byte([kind, 0]));
+        self.set_boot_order(&[BootDevice::Floppy]);
         Ok(())
     }
 

@@ -25,7 +25,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use amber_cpu::state::fl;
-use amber_cpu::{Bus, Cpu, Exit, Fault, GuestRam, Seg};
+use amber_cpu::{Bus, Cpu, Exit, Fault, GuestRam};
 
 use memory_map::{MemoryMap, MAX_RAM, PAM_COUNT};
 
@@ -180,22 +180,6 @@ impl Machine {
         let ram = &self.board.ram;
         ram.write_slice(tables.base as usize, &tables.bytes);
         ram.write_slice(map.bios_area_offset() as usize, &tables.rsdp);
-    }
-
-    /// Copies `image` into guest memory at `addr`; false if it does not fit.
-    pub fn load(&mut self, addr: u32, image: &[u8]) -> bool {
-        let ok = self.board.ram.write_slice(addr as usize, image);
-        self.cpu.flush_code();
-        ok
-    }
-
-    /// Starts the processor in real mode at 0000:`ip`, as a BIOS hands over to a boot sector.
-    pub fn start_real_mode(&mut self, ip: u16) {
-        self.cpu.reset();
-        for s in Seg::ALL {
-            self.cpu.load_real_segment(s, 0);
-        }
-        self.cpu.state.eip = ip as u64;
     }
 
     /// Feeds COM1's receiver from `input`; the run loop takes what arrives.

@@ -69,10 +69,11 @@ pub enum WriteMode {
     Keep(PathBuf),
 }
 
-/// An open image.
+/// An open image: a file, or bytes built into amber (the demo's floppy), which live in the
+/// overlay with no file behind them.
 pub struct Disk {
     path: PathBuf,
-    file: File,
+    file: Option<File>,
     len: u64,
     mode: WriteMode,
     overlay: Overlay,
@@ -101,11 +102,29 @@ impl Disk {
         };
         Ok(Disk {
             path: path.to_path_buf(),
-            file,
+            file: Some(file),
             len,
             mode,
             overlay,
         })
+    }
+
+    /// An image held in memory, named `name` in messages: `data` padded to whole sectors.
+    /// Writes stay in memory.
+    pub fn in_memory(name: &str, data: &[u8]) -> Disk {
+        let mut overlay = Overlay::default();
+        for (lba, chunk) in data.chunks(SECTOR).enumerate() {
+            let mut sector = [0u8; SECTOR];
+            sector[..chunk.len()].copy_from_slice(chunk);
+            overlay.put(lba as u64, &sector);
+        }
+        Disk {
+            path: PathBuf::from(name),
+            file: None,
+            len: data.len().div_ceil(SECTOR) as u64 * SECTOR as u64,
+            mode: WriteMode::Discard,
+            overlay,
+        }
     }
 
     /// The image's size in bytes.
@@ -147,10 +166,13 @@ impl Disk {
             return Ok(());
         }
         let io = |e| DiskError::Io(self.path.clone(), e);
-        self.file
-            .seek(SeekFrom::Start(lba * SECTOR as u64))
+        let Some(file) = self.file.as_mut() else {
+            buf.fill(0);
+            return Ok(());
+        };
+        file.seek(SeekFrom::Start(lba * SECTOR as u64))
             .map_err(io)?;
-        self.file.read_exact(buf).map_err(io)
+        file.read_exact(buf).map_err(io)
     }
 
     /// Writes sector `lba`: into the image with `--write`, else into the overlay.
@@ -163,20 +185,25 @@ impl Disk {
             return Ok(());
         }
         let io = |e| DiskError::Io(self.path.clone(), e);
-        self.file
-            .seek(SeekFrom::Start(lba * SECTOR as u64))
+        let Some(file) = self.file.as_mut() else {
+            self.overlay.put(lba, buf);
+            return Ok(());
+        };
+        file.seek(SeekFrom::Start(lba * SECTOR as u64))
             .map_err(io)?;
-        self.file.write_all(buf).map_err(io)
+        file.write_all(buf).map_err(io)
     }
 
     /// The guest's cache flush, and the one at exit: `--write` images reach the disk, a kept
     /// overlay is saved.
     pub fn flush(&mut self) -> Result<(), DiskError> {
         match &self.mode {
-            WriteMode::Direct => self
-                .file
-                .sync_data()
-                .map_err(|e| DiskError::Io(self.path.clone(), e)),
+            WriteMode::Direct => match &self.file {
+                Some(file) => file
+                    .sync_data()
+                    .map_err(|e| DiskError::Io(self.path.clone(), e)),
+                None => Ok(()),
+            },
             WriteMode::Keep(p) => self.overlay.save(p, self.len),
             WriteMode::Discard => Ok(()),
         }

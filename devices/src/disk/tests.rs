@@ -155,3 +155,21 @@ fn sectors_past_the_end_are_refused() {
     assert!(d.read_sector(3, &mut buf).is_ok());
     assert_eq!(d.kind().unwrap(), Some(MediaKind::HardDisk));
 }
+
+/// A built-in image: its bytes read back sector by sector (the last one padded with
+/// zeros), writes kept in memory, nothing past the end.
+#[test]
+fn an_image_in_memory_reads_and_writes_like_a_file() {
+    let data: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
+    let mut d = Disk::in_memory("built-in", &data);
+    assert_eq!(d.len(), 1024);
+    let mut buf = [0u8; SECTOR];
+    d.read_sector(1, &mut buf).unwrap();
+    assert_eq!(&buf[..488], &data[512..]);
+    assert!(buf[488..].iter().all(|&b| b == 0));
+    d.write_sector(0, &sector(0x5A)).unwrap();
+    d.read_sector(0, &mut buf).unwrap();
+    assert_eq!(buf, sector(0x5A));
+    assert!(d.read_sector(2, &mut buf).is_err());
+    assert!(d.flush().is_ok());
+}
