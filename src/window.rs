@@ -137,6 +137,8 @@ pub struct MinifbDisplay {
     last: Option<Frame>,
     captured: bool,
     mouse: Option<(f32, f32)>,
+    /// The window size the buffer was last scaled for.
+    shown_size: (u32, u32),
 }
 
 impl MinifbDisplay {
@@ -154,6 +156,7 @@ impl MinifbDisplay {
             last: None,
             captured: false,
             mouse: None,
+            shown_size: (0, 0),
         })
     }
 
@@ -219,9 +222,13 @@ impl Display for MinifbDisplay {
         }
         let (w, h) = self.window.get_size();
         let size = (w.max(1) as u32, h.max(1) as u32);
-        let shown = match &self.last {
+        // Scale only a new frame, or for a new window size; otherwise the window keeps
+        // showing what it has.
+        let redraw = frame.is_some() || size != self.shown_size;
+        let shown = match self.last.as_ref().filter(|_| redraw) {
             Some(f) => {
                 blit(f, size, &mut self.buffer);
+                self.shown_size = size;
                 self.window
                     .update_with_buffer(&self.buffer, size.0 as usize, size.1 as usize)
                     .is_ok()

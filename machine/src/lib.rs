@@ -420,6 +420,11 @@ impl Machine {
                         if let Some(outcome) = self.service_frontend(wait) {
                             return outcome;
                         }
+                        // Shown in a window, an idle guest keeps the host's time: its clock
+                        // skips ahead only once the host's has caught up.
+                        if !self.idle_wait().is_zero() {
+                            continue;
+                        }
                     } else {
                         self.take_serial_input(wait);
                     }
