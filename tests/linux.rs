@@ -390,3 +390,31 @@ fn vesafb_runs_on_the_vbe_framebuffer() {
         "fbcon drew the shell"
     );
 }
+
+/// Issue #7 item 6d with `console=tty0`: typed at syslinux's `boot:` prompt, the `tty0`
+/// entry puts the kernel's console on the VGA text screen; init's own shell runs there and
+/// answers what is typed on the PS/2 keyboard.
+#[test]
+fn linux_console_on_tty0_takes_ps2_keys() {
+    let Some(files) = guest_files(&["syslinux.img"]) else {
+        return;
+    };
+    let disk = files[0].to_str().unwrap();
+    let args = [
+        "--hda",
+        disk,
+        "--on-screen",
+        "boot:",
+        "--type",
+        "tty0\\n",
+        "--on-screen",
+        "amber-linux: shell ready",
+        "--type",
+        "uname -sm\\n",
+        "--until-screen",
+        "Linux i686",
+    ];
+    let screen = common::run_to_screen("linux_tty0", &args, Duration::from_secs(300));
+    assert!(screen.contains("amber-linux: shell ready"), "{screen}");
+    assert!(screen.contains("# uname -sm\nLinux i686"), "{screen}");
+}

@@ -2,7 +2,8 @@
 """Builds the initramfs the Linux acceptance test boots: a newc cpio archive (the kernel's
 Documentation/driver-api/early-userspace/buffer-format.rst) holding busybox-static and an
 /init that mounts /proc, /sys and /dev, says it is ready and runs a shell on the console,
-and a second one on the first virtual terminal (the VGA screen and the PS/2 keyboard).
+and a second one on the first virtual terminal (the VGA screen and the PS/2 keyboard) unless
+the console is already there (console=tty0).
 With MODULES (the kernel package's lib/modules/VERSION/kernel), it also holds the storage
 drivers (the Debian 686 kernel builds libata, ata_piix, the SCSI disk and CD drivers and
 ISO 9660 as modules) and /bin/storage-up, which loads them and waits for /dev/sda and
@@ -18,7 +19,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo amber-linux: shell ready
-if [ -c /dev/tty1 ]; then
+if [ -c /dev/tty1 ] && ! grep -q console=tty0 /proc/cmdline; then
     setsid sh -c 'echo amber-linux: vga shell ready; exec sh' </dev/tty1 >/dev/tty1 2>&1 &
 fi
 exec /bin/sh

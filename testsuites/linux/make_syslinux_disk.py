@@ -4,7 +4,7 @@
 the partition formatted with mkfs.fat, syslinux installed in it, and the kernel, the
 initramfs and a syslinux.cfg that boots them with console=ttyS0, copied in with mtools. Its
 `boot:` prompt waits a second: typing `vesa` boots the same kernel with vga=0x317 (VESA
-1024x768, 16 bits per pixel, for vesafb).
+1024x768, 16 bits per pixel, for vesafb), `tty0` with its console on the VGA screen.
 Needs the Debian packages syslinux, syslinux-common, mtools and dosfstools.
 
 Usage: make_syslinux_disk.py VMLINUZ INITRAMFS OUT"""
@@ -24,6 +24,9 @@ LABEL linux
 LABEL vesa
   KERNEL vmlinuz
   APPEND initrd=initrd.img console=ttyS0 cryptomgr.notests vga=0x317
+LABEL tty0
+  KERNEL vmlinuz
+  APPEND initrd=initrd.img console=tty0 cryptomgr.notests
 """
 
 
