@@ -26,6 +26,12 @@ pub use platform::{linear, Platform, Regs};
 pub use rom::{Rom, Service, TRAP_PORT};
 pub use services::disk::HardDisk;
 
+/// The chipset set-up of POST (the PAM registers, IDE decoding), through the PCI
+/// configuration ports, for the built-in BIOS and for boots that skip it.
+pub fn chipset_post(p: &mut dyn Platform) {
+    services::post::chipset(p);
+}
+
 /// The video part of POST for boots that skip the BIOS (a Linux kernel loaded directly):
 /// the VGA's framebuffer BAR, then text mode 03h, cleared, with the cursor at the top left.
 pub fn video_post(p: &mut dyn Platform) {

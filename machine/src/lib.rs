@@ -101,11 +101,6 @@ enum Boot {
     },
 }
 
-/// The PAM setting amber's own firmware leaves, as a BIOS does after POST (it runs from ROM
-/// and needs no shadow): C0000-EFFFF read-write RAM for option ROMs and upper memory,
-/// F0000-FFFFF the ROM. Direct kernel boots get the same.
-const BUILTIN_PAM: [u8; PAM_COUNT] = [0x00, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33];
-
 /// The board's power management, interrupt controllers and PCI window, as the ACPI tables
 /// name them.
 fn pm_config(map: &MemoryMap) -> amber_bios::acpi::PmConfig {
@@ -159,17 +154,15 @@ impl Machine {
         Ok(m)
     }
 
-    /// What amber's own firmware (and the direct kernel boots, which stand in for firmware)
-    /// leaves in the chipset, as SeaBIOS does on QEMU: the PAM registers, and the IDE
-    /// timing registers' decode enable (IDETIM bit 15 at 0x40/0x42 of 00:01.1, which Linux's
-    /// ata_piix checks before it probes a channel).
+    /// The chipset part of the built-in BIOS's POST (`amber_bios::chipset_post`: the PAM
+    /// registers, IDE decoding), run through the PCI configuration ports for the BIOS boot
+    /// and for the direct kernel boots, which stand in for firmware.
     fn builtin_firmware_setup(&mut self) {
-        self.board.set_pam(BUILTIN_PAM);
+        amber_bios::chipset_post(&mut firmware::FirmwarePlatform {
+            board: &mut self.board,
+            icount: self.cpu.state.icount,
+        });
         self.board.take_map_change();
-        if let Some(ide) = self.board.pci.function_mut(1, 1) {
-            ide.write_config(0x41, 0x80);
-            ide.write_config(0x43, 0x80);
-        }
     }
 
     /// Writes the ACPI tables at the top of RAM and their root pointer at the start of the

@@ -96,6 +96,25 @@ pub fn run(bios: &mut Bios, r: &mut Regs, p: &mut dyn Platform) {
 
 /// The 8259A pair as the PC/AT BIOS leaves it: vectors 08h and 70h, cascade on IRQ 2, the
 /// timer, keyboard, cascade and diskette (IRQ 6) unmasked.
+/// What amber's firmware leaves in the chipset, as SeaBIOS does on QEMU, through PCI
+/// configuration mechanism #1: the i440FX's PAM registers (59h-5Fh of 00:00.0) make
+/// C0000-EFFFF read-write RAM for option ROMs and upper memory and leave F0000-FFFFF on the
+/// ROM (this firmware runs from ROM and needs no shadow), and the IDE timing registers'
+/// decode enable (IDETIM bit 15, 40h/42h of 00:01.1) is set, which Linux's ata_piix checks
+/// before it probes a channel.
+pub fn chipset(p: &mut dyn Platform) {
+    use super::pci_bios::config_write;
+    const HOST_BRIDGE: u16 = 0;
+    const IDE: u16 = 1 << 3 | 1;
+    const PAM: [u8; 7] = [0x00, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33];
+    for (reg, value) in (0x59u8..).zip(PAM) {
+        config_write(p, HOST_BRIDGE, reg, 1, u32::from(value));
+    }
+    for reg in [0x41, 0x43] {
+        config_write(p, IDE, reg, 1, 0x80);
+    }
+}
+
 fn init_pic(p: &mut dyn Platform) {
     for (port, v) in [
         (0x20, 0x11),

@@ -72,24 +72,24 @@ pub fn post(p: &mut dyn Platform) {
     set_mode(p, 0x03);
 }
 
+/// The VGA's PCI function, 00:02.0, as bus << 8 | device << 3 | function.
+pub(super) const VGA_FUNCTION: u16 = 2 << 3;
+
 /// Where POST puts the linear framebuffer when nothing assigned the BAR.
 const FRAMEBUFFER: u32 = 0xFD00_0000;
 
 /// Gives the VGA function (PCI 00:02.0) its BAR0 if it has none, and enables its memory
 /// and I/O decoding (PCI Local Bus Specification 3.0, 6.2.5).
 fn assign_framebuffer(p: &mut dyn Platform) {
-    let config = |reg: u32| 0x8000_0000 | 2 << 11 | reg;
-    p.port_write(0xCF8, 4, config(0));
-    if p.port_read(0xCFC, 4) & 0xFFFF == 0xFFFF {
+    use super::pci_bios::{config_read, config_write};
+    if config_read(p, VGA_FUNCTION, 0x00, 2) == 0xFFFF {
         return;
     }
-    p.port_write(0xCF8, 4, config(0x10));
-    if p.port_read(0xCFC, 4) & 0xFFFF_FFF0 == 0 {
-        p.port_write(0xCFC, 4, FRAMEBUFFER);
+    if config_read(p, VGA_FUNCTION, 0x10, 4) & 0xFFFF_FFF0 == 0 {
+        config_write(p, VGA_FUNCTION, 0x10, 4, FRAMEBUFFER);
     }
-    p.port_write(0xCF8, 4, config(0x04));
-    let command = p.port_read(0xCFC, 2);
-    p.port_write(0xCFC, 2, command | 0x0003);
+    let command = config_read(p, VGA_FUNCTION, 0x04, 2);
+    config_write(p, VGA_FUNCTION, 0x04, 2, command | 0x0003);
 }
 
 /// AH=00h: sets standard mode `al` (bit 7: keep video memory). False for an unknown mode.

@@ -122,8 +122,7 @@ pub fn disable(p: &mut dyn Platform) {
 /// The linear framebuffer: the VGA function's BAR0 (PCI 00:02.0, offset 10h), read through
 /// configuration mechanism 1.
 fn framebuffer(p: &mut dyn Platform) -> u32 {
-    p.port_write(0xCF8, 4, 0x8000_1010);
-    p.port_read(0xCFC, 4) & 0xFFFF_FFF0
+    crate::services::pci_bios::config_read(p, super::VGA_FUNCTION, 0x10, 4) & 0xFFFF_FFF0
 }
 
 fn bytes_per_pixel(bpp: u8) -> u16 {
