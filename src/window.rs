@@ -162,7 +162,7 @@ impl MinifbDisplay {
 
     fn keys(&self, events: &mut Vec<UiEvent>) {
         let host = self.window.is_key_down(minifb::Key::RightCtrl);
-        for k in self.window.get_keys_pressed(KeyRepeat::Yes) {
+        for k in self.window.get_keys_pressed(KeyRepeat::No) {
             let Some(key) = pc_key(k) else { continue };
             match HOST_KEYS.iter().find(|&&(h, _)| h == key) {
                 Some(&(_, command)) if host => events.push(UiEvent::Host(command)),

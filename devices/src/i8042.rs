@@ -15,7 +15,7 @@
 //! 8042 does it (a keyboard switched to set 1 under XLAT is translated twice, as on real
 //! hardware). Bytes a guest forces in with D2 are not translated.
 
-use crate::io::{Nanos, PortIo};
+use crate::io::{Nanos, PortIo, Timed};
 use crate::irq::IrqLine;
 use crate::ps2::scancodes::{BREAK_PREFIX, TRANSLATION};
 use crate::ps2::{Key, Ps2Keyboard, Ps2Mouse};
@@ -209,9 +209,9 @@ impl I8042 {
         &self.mouse
     }
 
-    /// A key goes down on the keyboard.
-    pub fn press(&mut self, key: Key) {
-        self.keyboard.press(key);
+    /// A key goes down on the keyboard at virtual time `now`.
+    pub fn press(&mut self, now: Nanos, key: Key) {
+        self.keyboard.press(now, key);
         self.refill();
     }
 
@@ -470,6 +470,15 @@ fn low_bytes(size: u8) -> u32 {
         1 => 0xFF,
         2 => 0xFFFF,
         _ => 0xFFFF_FFFF,
+    }
+}
+
+/// The keyboard's typematic repeat.
+impl Timed for I8042 {
+    fn advance(&mut self, now: Nanos) -> Option<Nanos> {
+        let next = self.keyboard.advance(now);
+        self.refill();
+        next
     }
 }
 

@@ -39,12 +39,13 @@ const IDE_FUNCTION: (u8, u8) = (1, 1);
 const VGA_FUNCTION: (u8, u8) = (2, 0);
 
 /// Devices with events on the virtual clock, in `Board::deadlines` order.
-const TIMED: [DeviceId; 5] = [
+const TIMED: [DeviceId; 6] = [
     DeviceId::Pit,
     DeviceId::Rtc,
     DeviceId::Com1,
     DeviceId::Com2,
     DeviceId::Lapic,
+    DeviceId::Kbc,
 ];
 
 pub struct Board {
@@ -479,6 +480,7 @@ impl Board {
             DeviceId::Com1 => &mut self.com1,
             DeviceId::Com2 => &mut self.com2,
             DeviceId::Lapic => &mut self.lapic,
+            DeviceId::Kbc => &mut self.kbc,
             _ => return None,
         })
     }
@@ -495,6 +497,17 @@ impl Board {
     /// The earliest device event.
     pub fn next_deadline(&self) -> Option<Nanos> {
         self.deadlines.iter().flatten().copied().min()
+    }
+
+    /// A key goes down (`down`) or up on the PS/2 keyboard at `now`; a key held down
+    /// repeats on the virtual clock.
+    pub fn key(&mut self, now: Nanos, key: amber_devices::ps2::Key, down: bool) {
+        if down {
+            self.kbc.press(now, key);
+        } else {
+            self.kbc.release(key);
+        }
+        self.refresh_deadline(DeviceId::Kbc, now);
     }
 
     /// After a port access a timed device may have a new deadline.
@@ -771,6 +784,39 @@ mod tests {
         assert_eq!(board.rtc.nvram(0x14) & 0xC1, 0);
         assert_eq!(board.rtc.nvram(0x3D), 0x12, "c, then a");
         assert_eq!(board.rtc.nvram(0x38), 0x30, "then d; signature checked");
+    }
+
+    /// A held key is a timed event of the board: its first repeat is the board's next
+    /// deadline (500 ms after the press, IBM's default delay), the board's advance to it
+    /// puts the make code in the 8042's output buffer again (1Eh, A in set 1, under the
+    /// translation the firmware's command byte 65h turns on), and a release ends it.
+    #[test]
+    fn a_held_key_repeats_on_the_boards_clock() {
+        use amber_devices::ps2::Key;
+        const MS: Nanos = 1_000_000;
+        let map = MemoryMap::new(0x20_0000);
+        let ram = Rc::new(GuestRam::new(map.backing_size()));
+        let config = MachineConfig {
+            serial: crate::config::Sink::None,
+            debugcon: crate::config::Sink::None,
+            ..MachineConfig::default()
+        };
+        let mut board = Board::new(config, ram, map).unwrap();
+        // Port accesses at instruction 0: the 8042 does not depend on their time.
+        board.io_write(0x64, 1, 0x60, 0);
+        board.io_write(0x60, 1, 0x65, 0);
+        board.advance(0);
+        let before = board.next_deadline();
+        board.key(10 * MS, Key::KeyA, true);
+        assert_eq!(board.io_read(0x60, 1, 0), 0x1E);
+        assert_eq!(board.next_deadline(), before.min(Some(510 * MS)));
+        board.advance(510 * MS);
+        assert_eq!(board.io_read(0x64, 1, 0) & 1, 1);
+        assert_eq!(board.io_read(0x60, 1, 0), 0x1E);
+        board.key(550 * MS, Key::KeyA, false);
+        assert_eq!(board.io_read(0x60, 1, 0), 0x9E);
+        board.advance(2000 * MS);
+        assert_eq!(board.io_read(0x64, 1, 0) & 1, 0, "no repeat after release");
     }
 
     /// A configuration write to the PIIX3 IDE function (00:01.1) through 0xCF8/0xCFC.

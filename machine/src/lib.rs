@@ -505,8 +505,10 @@ impl Machine {
     /// screen for the script's next text (virtual time, so scripted runs stay
     /// deterministic), and ends the run (`Outcome::ScreenMatched`) when the script's final text shows.
     fn drive_typing(&mut self) -> Option<Outcome> {
-        self.typist.feed(&mut self.board.kbc);
         let now = self.now();
+        if let Some((key, down)) = self.typist.next_key(self.board.kbc.keyboard()) {
+            self.board.key(now, key, down);
+        }
         if self.script.is_done() || now < self.next_script_check {
             return None;
         }
@@ -562,20 +564,20 @@ impl Machine {
     fn frontend_input(&mut self, event: frontend::Input) -> Option<Outcome> {
         use amber_devices::ps2::Key;
         use frontend::Input;
-        let kbc = &mut self.board.kbc;
+        let now = self.now();
+        let board = &mut self.board;
         match event {
-            Input::Key(key, true) => kbc.press(key),
-            Input::Key(key, false) => kbc.release(key),
+            Input::Key(key, down) => board.key(now, key, down),
             Input::Mouse {
                 dx,
                 dy,
                 dz,
                 buttons,
-            } => kbc.mouse_move(dx, dy, dz, buttons),
+            } => board.kbc.mouse_move(dx, dy, dz, buttons),
             Input::CtrlAltDel => {
                 let keys = [Key::ControlLeft, Key::AltLeft, Key::Delete];
-                keys.iter().for_each(|&k| kbc.press(k));
-                keys.iter().rev().for_each(|&k| kbc.release(k));
+                keys.iter().for_each(|&k| board.key(now, k, true));
+                keys.iter().rev().for_each(|&k| board.key(now, k, false));
             }
             Input::Reset => return Some(Outcome::Reset),
             Input::Pause(on) => {

@@ -5,8 +5,7 @@
 
 use std::collections::VecDeque;
 
-use amber_devices::i8042::I8042;
-use amber_devices::ps2::Key;
+use amber_devices::ps2::{Key, Ps2Keyboard};
 
 /// The printable ASCII characters: the key, and whether Shift is held (US layout).
 const CHARS: &[(char, Key, bool)] = &[
@@ -126,17 +125,14 @@ impl Typist {
         Ok(())
     }
 
-    /// Gives the keyboard the next key event if it has sent everything before (its output
-    /// queue holds a few bytes only).
-    pub fn feed(&mut self, kbc: &mut I8042) {
-        if kbc.keyboard().queued() > 0 {
-            return;
+    /// The next key event (the key, and whether it goes down) once the keyboard has sent
+    /// everything before (its output queue holds a few bytes only). A key goes up as soon
+    /// as its make code is sent, long before it could repeat.
+    pub fn next_key(&mut self, keyboard: &Ps2Keyboard) -> Option<(Key, bool)> {
+        if keyboard.queued() > 0 {
+            return None;
         }
-        match self.pending.pop_front() {
-            Some((key, true)) => kbc.press(key),
-            Some((key, false)) => kbc.release(key),
-            None => {}
-        }
+        self.pending.pop_front()
     }
 
     pub fn is_idle(&self) -> bool {
@@ -212,6 +208,7 @@ mod tests {
     /// Keyboard Scan Code Specification), in order, however the guest paces its reads.
     #[test]
     fn the_typist_feeds_keys_in_order() {
+        use amber_devices::i8042::I8042;
         use amber_devices::PortIo;
         let lines = amber_devices::IrqLines::new();
         let mut kbc = I8042::new(lines.line(1), lines.line(12));
@@ -219,7 +216,11 @@ mod tests {
         t.type_text("A").unwrap();
         let mut got = Vec::new();
         for _ in 0..40 {
-            t.feed(&mut kbc);
+            match t.next_key(kbc.keyboard()) {
+                Some((key, true)) => kbc.press(0, key),
+                Some((key, false)) => kbc.release(key),
+                None => {}
+            }
             if kbc.read(0, 0x64, 1) & 1 != 0 {
                 got.push(kbc.read(0, 0x60, 1) as u8);
             }

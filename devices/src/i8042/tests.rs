@@ -214,7 +214,7 @@ fn keyboard_reset_and_identify_with_translation() {
 
 /// Presses and releases `key`, returning what the guest reads.
 fn tap(c: &mut I8042, key: Key) -> Vec<u8> {
-    c.press(key);
+    c.press(0, key);
     c.release(key);
     drain(c)
 }
@@ -273,7 +273,7 @@ fn scancodes_translated_to_set_1() {
 fn keyboard_irq_follows_the_command_byte() {
     let (mut c, lines) = controller();
     set_command_byte(&mut c, 0x01 | XLAT);
-    c.press(Key::Escape);
+    c.press(0, Key::Escape);
     assert!(irq1(&lines));
     assert_eq!(status(&mut c) & 0x21, 0x01, "OBF, not from the mouse");
     assert_eq!(lines.take_edges(), 1 << 1);
@@ -286,7 +286,7 @@ fn keyboard_irq_follows_the_command_byte() {
     assert!(!irq1(&lines));
     // Keyboard interrupt disabled: data, but no IRQ1.
     set_command_byte(&mut c, XLAT);
-    c.press(Key::Escape);
+    c.press(0, Key::Escape);
     assert_eq!(status(&mut c) & 0x01, 0x01);
     assert!(!irq1(&lines));
     // Enabling it with data waiting raises the line at once.
@@ -302,7 +302,7 @@ fn a_disabled_keyboard_interface_holds_its_data() {
     let (mut c, lines) = controller();
     set_command_byte(&mut c, 0x01);
     command(&mut c, 0xAD);
-    c.press(Key::KeyB);
+    c.press(0, Key::KeyB);
     assert_eq!(status(&mut c) & 0x01, 0);
     assert!(!irq1(&lines));
     command(&mut c, 0xAE);
@@ -314,7 +314,7 @@ fn a_disabled_keyboard_interface_holds_its_data() {
 fn reading_an_empty_buffer_repeats_the_last_byte() {
     let (mut c, _) = controller();
     set_command_byte(&mut c, 0x00);
-    c.press(Key::KeyC);
+    c.press(0, Key::KeyC);
     assert_eq!(read(&mut c), 0x21);
     assert_eq!(status(&mut c) & 0x01, 0);
     assert_eq!(read(&mut c), 0x21);
@@ -410,9 +410,9 @@ fn keyboard_and_mouse_take_turns() {
     command(&mut c, 0xD4);
     data(&mut c, 0xF4);
     assert_eq!(drain(&mut c), [0xFA]);
-    c.press(Key::ArrowUp);
+    c.press(0, Key::ArrowUp);
     c.mouse_move(1, 2, 0, 0);
-    c.press(Key::KeyA);
+    c.press(0, Key::KeyA);
     // The keyboard's first byte was already in the buffer; then turns alternate.
     assert_eq!(
         drain_sources(&mut c),
@@ -476,7 +476,7 @@ fn random_guest_and_host_input_never_panics() {
             5 => {
                 let key = Key::ALL[usize::from(byte) % Key::ALL.len()];
                 if r & 0x1_0000_0000 != 0 {
-                    c.press(key);
+                    c.press(0, key);
                 } else {
                     c.release(key);
                 }

@@ -3,12 +3,16 @@
 //! wiki "PS/2 Keyboard"). It sends the scan codes of the selected set (2 after a reset);
 //! translating them to set 1 is the 8042's business, not the keyboard's.
 //!
-//! Typematic repeat is not generated here: the frontend repeats a held key by calling
-//! `press` again (what the host's own key repeat delivers), which sends the make code
-//! again as a repeating key does. The rate and delay set with F3 are kept for it to read.
+//! Typematic repeat is the keyboard's own, on the virtual clock (IBM "Typematic Rate and
+//! Delay"): the last key pressed sends its make code again after the delay set with F3,
+//! then at the set rate, until it is released; releasing another key does not stop it, and
+//! Pause never repeats. A repeat that falls due while the previous bytes are still unsent
+//! is skipped, so a guest that stops reading gets no backlog, and a held key whose repeat
+//! time has long passed sends one make code, not one per missed period.
 
 use super::scancodes::{self, Key};
 use super::{Ps2Queue, ACK, BAT_OK, RESEND};
+use crate::io::Nanos;
 
 const CMD_SET_LEDS: u8 = 0xED;
 const CMD_ECHO: u8 = 0xEE;
@@ -33,6 +37,29 @@ const ID: [u8; 2] = [0xAB, 0x83];
 const DEFAULT_TYPEMATIC: u8 = 0x2B;
 const DEFAULT_SET: u8 = 2;
 
+/// The typematic unit of IBM's formulas, 4.17 ms.
+const TYPEMATIC_UNIT_NS: Nanos = 4_170_000;
+/// The typematic delay unit: a delay of (1 + C) x 250 ms.
+const DELAY_UNIT_NS: Nanos = 250_000_000;
+
+/// The time from the make code to the first repeat: bits 6-5 of the typematic byte.
+fn typematic_delay(byte: u8) -> Nanos {
+    (1 + Nanos::from(byte >> 5 & 3)) * DELAY_UNIT_NS
+}
+
+/// The time between repeats, (8 + A) x 2^B x 4.17 ms with A in bits 2-0 and B in bits 4-3:
+/// 33.3 ms (30 characters/s) for 00h to 500 ms (2 characters/s) for 1Fh.
+fn typematic_period(byte: u8) -> Nanos {
+    (8 + Nanos::from(byte & 7)) * (1 << (byte >> 3 & 3)) * TYPEMATIC_UNIT_NS
+}
+
+/// The key that repeats, and when it next sends its make code.
+#[derive(Clone, Copy, Debug)]
+struct Repeat {
+    key: Key,
+    due: Nanos,
+}
+
 /// A PS/2 keyboard.
 #[derive(Debug)]
 pub struct Ps2Keyboard {
@@ -47,6 +74,8 @@ pub struct Ps2Keyboard {
     modifiers: u8,
     /// The last byte sent, for the Resend command.
     last_sent: u8,
+    /// The key held down that repeats.
+    repeat: Option<Repeat>,
 }
 
 impl Default for Ps2Keyboard {
@@ -66,6 +95,7 @@ impl Ps2Keyboard {
             typematic: DEFAULT_TYPEMATIC,
             modifiers: 0,
             last_sent: 0,
+            repeat: None,
         }
     }
 
@@ -89,14 +119,36 @@ impl Ps2Keyboard {
         self.typematic
     }
 
-    /// A key goes down.
-    pub fn press(&mut self, key: Key) {
+    /// A key goes down at virtual time `now`; it repeats until released.
+    pub fn press(&mut self, now: Nanos, key: Key) {
         self.key_event(key, true);
+        self.repeat = (key != Key::Pause).then(|| Repeat {
+            key,
+            due: now + typematic_delay(self.typematic),
+        });
     }
 
     /// A key comes up.
     pub fn release(&mut self, key: Key) {
         self.key_event(key, false);
+        if self.repeat.is_some_and(|r| r.key == key) {
+            self.repeat = None;
+        }
+    }
+
+    /// Sends the held key's make code again if its repeat time has come; returns when the
+    /// next repeat is due.
+    pub fn advance(&mut self, now: Nanos) -> Option<Nanos> {
+        let mut repeat = self.repeat?;
+        if now >= repeat.due {
+            if self.queue.is_empty() {
+                self.key_event(repeat.key, true);
+            }
+            let period = typematic_period(self.typematic);
+            repeat.due += (now - repeat.due) / period * period + period;
+            self.repeat = Some(repeat);
+        }
+        Some(repeat.due)
     }
 
     fn key_event(&mut self, key: Key, make: bool) {
