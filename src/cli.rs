@@ -47,6 +47,13 @@ pub struct DemoArgs {
     /// Print the instruction count and guest MIPS when the guest stops.
     #[arg(long)]
     pub stats: bool,
+    /// Interpret every instruction. By default hot blocks are compiled to host code (the
+    /// JIT) on hosts that support it (x86-64 Unix); elsewhere amber always interprets.
+    #[arg(long, overrides_with = "jit")]
+    pub no_jit: bool,
+    /// Compile hot blocks to host code (the default).
+    #[arg(long, overrides_with = "no_jit")]
+    pub jit: bool,
     /// No window: the demo's text on the terminal only.
     #[arg(long)]
     pub headless: bool,
@@ -105,6 +112,13 @@ pub struct RunArgs {
     /// Print instructions executed, virtual and host time, and guest MIPS at the end.
     #[arg(long)]
     pub stats: bool,
+    /// Interpret every instruction. By default hot blocks are compiled to host code (the
+    /// JIT) on hosts that support it (x86-64 Unix); elsewhere amber always interprets.
+    #[arg(long, overrides_with = "jit")]
+    pub no_jit: bool,
+    /// Compile hot blocks to host code (the default).
+    #[arg(long, overrides_with = "no_jit")]
+    pub jit: bool,
     /// Hard disk image on the primary IDE channel, device 0 (raw).
     #[arg(long, value_name = "FILE")]
     pub hda: Option<PathBuf>,

@@ -43,6 +43,8 @@ fn main() -> ExitCode {
         None => demo(DemoArgs {
             cpu: cli.run.cpu,
             stats: cli.run.stats,
+            no_jit: cli.run.no_jit,
+            jit: cli.run.jit,
             headless: cli.run.headless,
             screenshot: cli.run.screenshot,
         }),
@@ -72,6 +74,7 @@ fn run_demo(
     let config = MachineConfig {
         cpu: args.cpu.into(),
         serial: Sink::None,
+        jit: !args.no_jit,
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config)?;
@@ -209,6 +212,7 @@ fn run_machine(
         disk_writes: args.disk_writes(),
         boot_order: amber_machine::config::parse_boot_order(&boot)
             .map_err(|e| format!("--boot {e}"))?,
+        jit: !args.no_jit,
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config)?;
@@ -351,4 +355,7 @@ fn print_stats(m: &Machine, start: Instant) {
         m.now() as f64 / 1e9,
         n as f64 / secs / 1e6
     );
+    if let Some(summary) = m.cpu.translator_summary() {
+        eprintln!("amber: {summary}");
+    }
 }

@@ -3,6 +3,7 @@
 //! Physical pages that hold decoded code are marked; a store to such a page (it takes the
 //! TLB's slow path) drops every block decoded from it (self-modifying code).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -18,6 +19,19 @@ pub struct Block {
     /// The physical pages the block's bytes come from (the same page twice if only one).
     pub pages: [u32; 2],
     pub ops: Vec<Op>,
+    /// What the translator (the JIT) keeps of this block.
+    pub jit: Cell<JitSlot>,
+}
+
+/// A block as the translator sees it: how often it ran, and its compiled code. Compiled code
+/// is reached only through its block, so dropping a block (self-modifying code, a flush)
+/// drops the code with it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JitSlot {
+    /// Times the block ran before it was compiled.
+    pub runs: u32,
+    /// The translator's handle on the compiled code: 0 for none yet.
+    pub code: usize,
 }
 
 const SLOTS: usize = 1 << 14;

@@ -9,7 +9,8 @@ use crate::fault::Fault;
 use crate::interrupt::Event;
 use crate::model::{CpuModel, Quirks};
 use crate::state::{fl, CpuState, Seg, SegmentCache};
-use crate::tlb::Tlb;
+use crate::tlb::{Tlb, TlbEntry};
+use crate::translate::{Step, Translator};
 
 /// Why `Cpu::run` returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub struct Cpu {
     pub(crate) data_breakpoint_hits: u32,
     /// Nesting of exception delivery, for double and triple faults.
     delivering: Option<Fault>,
+    /// Runs hot blocks as compiled code (the JIT), if one is attached.
+    translator: Option<Box<dyn Translator>>,
 }
 
 impl Cpu {
@@ -82,6 +85,7 @@ impl Cpu {
             breakpoints: Vec::new(),
             data_breakpoint_hits: 0,
             delivering: None,
+            translator: None,
         };
         cpu.reset();
         cpu
@@ -135,6 +139,23 @@ impl Cpu {
         self.exit_block = false;
         self.irq_shadow = 0;
         self.delivering = None;
+    }
+
+    /// Attaches a translator that runs hot blocks as compiled code (or detaches it).
+    pub fn set_translator(&mut self, translator: Option<Box<dyn Translator>>) {
+        self.translator = translator;
+    }
+
+    /// The translator's account of its work, if one is attached.
+    pub fn translator_summary(&self) -> Option<String> {
+        self.translator.as_ref().map(|t| t.summary())
+    }
+
+    /// The read and write halves of the current TLB, for compiled code's inline probes.
+    /// They move when CPL crosses between supervisor and user, so a caller takes them
+    /// again after anything that may change CPL.
+    pub fn tlb_entries(&mut self) -> (*const TlbEntry, *const TlbEntry) {
+        (self.tlb.read.as_ptr(), self.tlb.write.as_ptr())
     }
 
     /// The RAM this processor reaches directly.
@@ -263,21 +284,45 @@ impl Cpu {
                 n = n.min(self.irq_shadow + 1 - self.state.icount);
             }
             let n = n as usize;
-            for op in &block.ops[..n] {
-                if let Err(f) = (op.exec)(self, bus, op) {
-                    if let Some(exit) = self.raise(bus, f, op.len) {
-                        return exit;
+            if n == block.ops.len() {
+                if let Some(mut translator) = self.translator.take() {
+                    let step = translator.execute(self, bus, &block);
+                    self.translator = Some(translator);
+                    match step {
+                        Some(Step::Exit(exit)) => return exit,
+                        Some(_) => continue,
+                        None => {}
                     }
-                    break;
                 }
-                self.state.icount += 1;
-                if self.exit_block {
-                    self.exit_block = false;
-                    break;
+            }
+            for op in &block.ops[..n] {
+                match self.step_op(bus, op) {
+                    Step::Next => {}
+                    Step::EndBlock => break,
+                    Step::Exit(exit) => return exit,
                 }
             }
         }
         Exit::Limit
+    }
+
+    /// Runs one decoded op as the interpreter does: its handler, then either the fault it
+    /// raised delivered, or the instruction retired. Compiled code calls it for every op it
+    /// does not inline.
+    #[inline(always)]
+    pub fn step_op(&mut self, bus: &mut dyn Bus, op: &crate::decode::Op) -> Step {
+        if let Err(f) = (op.exec)(self, bus, op) {
+            return match self.raise(bus, f, op.len) {
+                Some(exit) => Step::Exit(exit),
+                None => Step::EndBlock,
+            };
+        }
+        self.state.icount += 1;
+        if self.exit_block {
+            self.exit_block = false;
+            return Step::EndBlock;
+        }
+        Step::Next
     }
 
     /// Runs the first instruction of `block` alone, for the trace or, with `trap`, as a

@@ -26,6 +26,7 @@ pub mod state;
 mod task;
 pub mod tlb;
 pub mod trace;
+pub mod translate;
 mod v86;
 
 pub use bus::{Bus, BusAction, FlatBus, GuestRam, PhysPage};
@@ -33,3 +34,4 @@ pub use cpu::{Cpu, Exit};
 pub use fault::Fault;
 pub use model::CpuModel;
 pub use state::{CpuState, Seg, SegmentCache};
+pub use translate::{Step, Translator};

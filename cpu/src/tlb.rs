@@ -10,6 +10,7 @@ pub const TLB_SIZE: usize = 256;
 const INVALID: u32 = u32::MAX;
 
 #[derive(Clone, Copy)]
+#[repr(C)]
 pub struct TlbEntry {
     /// Linear page number, or `INVALID`.
     pub tag: u32,

@@ -1,53 +1,223 @@
-//! amber-jit: translation of hot decoded blocks to host code through Cranelift
-//! (DESIGN.md "The JIT"). This is the interface the interpreter and the machine build
-//! against; the translator itself is issue #8.
+//! amber-jit: translation of hot decoded blocks to host code through Cranelift (DESIGN.md
+//! "The JIT"). `Jit` is the CPU's `Translator`: a block that has run `threshold` times is
+//! translated (`emit.rs`, `inline.rs`), compiled for the host by `cranelift-codegen` and
+//! copied into a code cache of our own (`code_cache.rs`); from then on the CPU runs it as
+//! host code, which inlines the common integer forms and calls the interpreter's handler for
+//! everything else (`context.rs`).
 //!
-//! A compiled block is an `extern "C" fn(*mut CpuState, *mut JitContext) -> BlockExit`. It
-//! keeps guest registers in SSA values, writes everything back to `CpuState` before it
-//! returns, and never unwinds: a fault in a helper is recorded in the `JitContext` and the
-//! block returns `BlockExit::Fault` with the faulting instruction's EIP in `CpuState`.
+//! A compiled block is an `extern "C" fn(*mut CpuState, *mut JitContext) -> u32`. It keeps
+//! guest registers in SSA values, writes everything back to `CpuState` before it returns or
+//! calls a helper, and never unwinds.
 
-use amber_cpu::CpuState;
+mod code_cache;
+mod context;
+mod emit;
+mod inline;
 
-/// Why a compiled block returned to the dispatcher.
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BlockExit {
-    /// Ran to its end; EIP holds the next instruction.
-    Next = 0,
-    /// A helper recorded a fault in `JitContext::fault`; EIP is the faulting instruction.
-    Fault = 1,
-    /// A store hit a page holding translated code; the blocks on it must be dropped.
-    CodeModified = 2,
-    /// The instruction budget ran out inside a chained loop.
-    Budget = 3,
-}
+use std::time::{Duration, Instant};
 
-/// Per-run context shared between the dispatcher and generated code.
-#[repr(C)]
-#[derive(Debug, Default)]
-pub struct JitContext {
-    /// Instructions the block may still retire before it must return.
-    pub budget: u64,
-    /// Vector and error code of a fault recorded by a helper (vector 0xFF: none).
-    pub fault_vector: u8,
-    pub fault_code: u32,
-}
+use amber_cpu::block::{Block, JitSlot};
+use amber_cpu::{Bus, Cpu, CpuState, Step, Translator};
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+use code_cache::CodeCache;
+pub use context::JitContext;
 
 /// The signature of a compiled block.
-pub type CompiledBlock = extern "C" fn(*mut CpuState, *mut JitContext) -> BlockExit;
+type CompiledBlock = unsafe extern "C" fn(*mut CpuState, *mut JitContext<'_>) -> u32;
 
-/// Whether Cranelift can generate code for this host, so `--jit` can default on where it
-/// works and the interpreter runs alone elsewhere.
+/// `JitSlot::code` of a block that cannot be compiled.
+const UNCOMPILABLE: usize = usize::MAX;
+
+/// How the JIT is set up.
+#[derive(Clone, Copy, Debug)]
+pub struct JitConfig {
+    /// Runs of a block before it is compiled.
+    pub threshold: u32,
+    /// Bytes of host code held before the cache is emptied.
+    pub cache_size: usize,
+}
+
+impl Default for JitConfig {
+    fn default() -> Self {
+        JitConfig {
+            threshold: 50,
+            cache_size: 64 << 20,
+        }
+    }
+}
+
+/// What the JIT did, for benchmarks and the closing line of a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JitStats {
+    pub blocks_compiled: u64,
+    /// Guest instructions in the blocks compiled.
+    pub ops_compiled: u64,
+    /// Host code bytes produced.
+    pub code_bytes: u64,
+    pub compile_time: Duration,
+    /// Times the code cache filled up and was emptied.
+    pub flushes: u64,
+    /// Compiled block executions.
+    pub runs: u64,
+}
+
+/// The translator.
+pub struct Jit {
+    isa: OwnedTargetIsa,
+    ctx: Context,
+    fctx: FunctionBuilderContext,
+    cache: CodeCache,
+    config: JitConfig,
+    stats: JitStats,
+}
+
+/// Whether amber can compile for this host: Cranelift has a backend for it and the code
+/// cache works there (x86-64 hosts running a Unix; others run the interpreter alone).
 pub fn host_supported() -> bool {
-    cranelift_native::builder().is_ok()
+    cfg!(all(unix, target_arch = "x86_64")) && cranelift_native::builder().is_ok()
+}
+
+impl Jit {
+    /// A JIT for this host; an error says why there is none.
+    pub fn new(config: JitConfig) -> Result<Jit, String> {
+        if !host_supported() {
+            return Err("the JIT does not support this host".into());
+        }
+        let mut flags = settings::builder();
+        flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        let isa = cranelift_native::builder()?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| e.to_string())?;
+        let cache = CodeCache::new(config.cache_size)
+            .ok_or_else(|| "cannot reserve memory for the code cache".to_string())?;
+        Ok(Jit {
+            isa,
+            ctx: Context::new(),
+            fctx: FunctionBuilderContext::new(),
+            cache,
+            config,
+            stats: JitStats::default(),
+        })
+    }
+
+    pub fn stats(&self) -> JitStats {
+        self.stats
+    }
+
+    /// Bytes of the code cache in use.
+    pub fn cache_used(&self) -> usize {
+        self.cache.used()
+    }
+
+    /// Compiles `block` into the cache; `UNCOMPILABLE` if Cranelift refuses or the code
+    /// would need relocating.
+    fn compile(&mut self, cpu: &mut Cpu, block: &Block) -> usize {
+        let start = Instant::now();
+        self.ctx.clear();
+        self.ctx.func.signature = emit::block_signature(&*self.isa);
+        let builder = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        emit::Emitter::new(builder, &*self.isa).block(block);
+        let code = match self.ctx.compile(&*self.isa, &mut ControlPlane::default()) {
+            Ok(c) if c.buffer.relocs().is_empty() => c.code_buffer().to_vec(),
+            Ok(_) => return UNCOMPILABLE,
+            Err(e) => {
+                log::warn!(
+                    "JIT: block at {:#x} not compiled: {:?}",
+                    block.phys,
+                    e.inner
+                );
+                return UNCOMPILABLE;
+            }
+        };
+        let addr = match self.cache.insert(&code) {
+            Some(a) => a,
+            None => {
+                // Full: every compiled block goes, with the decoded blocks that point at them.
+                cpu.flush_code();
+                self.cache.clear();
+                self.stats.flushes += 1;
+                match self.cache.insert(&code) {
+                    Some(a) => a,
+                    None => return UNCOMPILABLE,
+                }
+            }
+        };
+        self.stats.blocks_compiled += 1;
+        self.stats.ops_compiled += block.ops.len() as u64;
+        self.stats.code_bytes += code.len() as u64;
+        self.stats.compile_time += start.elapsed();
+        addr as usize
+    }
+}
+
+impl Translator for Jit {
+    fn execute(&mut self, cpu: &mut Cpu, bus: &mut dyn Bus, block: &Block) -> Option<Step> {
+        let mut slot: JitSlot = block.jit.get();
+        if slot.code == 0 {
+            slot.runs += 1;
+            if slot.runs >= self.config.threshold {
+                slot.code = self.compile(cpu, block);
+            }
+            block.jit.set(slot);
+        }
+        if slot.code == 0 || slot.code == UNCOMPILABLE {
+            return None;
+        }
+        self.stats.runs += 1;
+        // SAFETY: `slot.code` is the address where `compile` copied a function of the
+        // `CompiledBlock` signature, translated from this very block; the cache still holds
+        // it, since emptying the cache drops every block (and `block` is a live one of them
+        // compiled after the last emptying, or was compiled just now).
+        let code: CompiledBlock = unsafe { std::mem::transmute::<usize, CompiledBlock>(slot.code) };
+        let (tlb_read, tlb_write) = cpu.tlb_entries();
+        let cpu: *mut Cpu = cpu;
+        let mut ctx = JitContext {
+            tlb_read,
+            tlb_write,
+            cpu,
+            bus,
+            exit: None,
+            panic: None,
+        };
+        // SAFETY: `cpu` comes from a live `&mut Cpu` that is not used while the block runs;
+        // the block reaches the CPU only through `state` and the helpers through `ctx`, which
+        // outlives the call.
+        let ret = unsafe { code(std::ptr::addr_of_mut!((*cpu).state), &mut ctx) };
+        if let Some(payload) = ctx.panic.take() {
+            std::panic::resume_unwind(payload);
+        }
+        Some(match ctx.exit {
+            Some(exit) => Step::Exit(exit),
+            None if ret == context::CONTINUE => Step::Next,
+            None => Step::EndBlock,
+        })
+    }
+
+    fn summary(&self) -> String {
+        let s = &self.stats;
+        let per_block = s.compile_time.as_secs_f64() * 1e6 / s.blocks_compiled.max(1) as f64;
+        format!(
+            "JIT: {} blocks compiled ({} instructions, {} KiB of code, {per_block:.0} us each), \
+             {} compiled runs, {} cache flushes",
+            s.blocks_compiled,
+            s.ops_compiled,
+            s.code_bytes / 1024,
+            s.runs,
+            s.flushes
+        )
+    }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn cranelift_knows_this_host() {
-        // Every host amber's CI runs on (x86_64, aarch64, riscv64) has a Cranelift backend.
+        // amber's CI runs on x86-64 Linux, where the JIT works.
         assert!(super::host_supported());
     }
 }

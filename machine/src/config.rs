@@ -73,6 +73,9 @@ pub struct MachineConfig {
     pub disk_writes: WriteMode,
     /// The order in which the BIOS tries boot devices (`--boot`), first to last.
     pub boot_order: Vec<BootDevice>,
+    /// Compile hot blocks to host code (`--jit`, the default where the host supports it;
+    /// `--no-jit` interprets everything).
+    pub jit: bool,
 }
 
 /// A kind of boot device, as QEMU's `-boot order=` letters name them.
@@ -170,6 +173,7 @@ impl Default for MachineConfig {
             cdrom: None,
             disk_writes: WriteMode::Discard,
             boot_order: parse_boot_order(DEFAULT_BOOT_ORDER).unwrap_or_default(),
+            jit: true,
         }
     }
 }

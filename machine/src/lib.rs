@@ -134,7 +134,11 @@ impl Machine {
         let mut map = MemoryMap::new((config.ram_size & !0xFFF) as u32);
         map.set_address_mask(config.cpu.quirks().address_mask);
         let ram = Rc::new(GuestRam::new(map.backing_size()));
-        let cpu = Cpu::new(config.cpu, ram.clone());
+        let mut cpu = Cpu::new(config.cpu, ram.clone());
+        if config.jit && amber_jit::host_supported() {
+            let jit = amber_jit::Jit::new(amber_jit::JitConfig::default())?;
+            cpu.set_translator(Some(Box::new(jit)));
+        }
         let board = Board::new(config, ram, map)?;
         let mut m = Machine {
             cpu,

@@ -5,6 +5,8 @@
 mod i8086;
 mod table;
 
+pub use table::{AluOp, Form};
+
 use std::rc::Rc;
 
 use iced_x86::{
@@ -80,6 +82,8 @@ pub struct Op {
     /// EIP wraps at 64 KiB in 16-bit code segments.
     pub ip_mask: u32,
     pub code: Code,
+    /// The specialised form the op runs, which the JIT inlines.
+    pub form: Form,
 }
 
 impl Op {
@@ -105,6 +109,7 @@ impl Op {
             rep: 0,
             ip_mask: if size == 4 { u32::MAX } else { 0xFFFF },
             code: Code::INVALID,
+            form: Form::Other,
         }
     }
 }
@@ -191,6 +196,7 @@ impl Cpu {
                 epoch: u32::MAX,
                 pages,
                 ops,
+                jit: Default::default(),
             }));
         }
         for p in pages {
@@ -204,6 +210,7 @@ impl Cpu {
             epoch: 0,
             pages,
             ops,
+            jit: Default::default(),
         }))
     }
 
@@ -311,6 +318,7 @@ impl Cpu {
             },
             ip_mask: 0xFFFF,
             code: instr.code(),
+            form: Form::Other,
         };
         if instr.memory_segment() != Register::None {
             op.seg = sreg(instr.memory_segment()).unwrap_or(Seg::Ds as u8);
@@ -417,7 +425,7 @@ impl Cpu {
             op.ip_mask = u32::MAX;
         }
         op.exec = table::handler(self, instr);
-        op.exec = table::specialise(&op);
+        (op.exec, op.form) = table::specialise(&op);
         op
     }
 }

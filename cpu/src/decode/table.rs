@@ -605,20 +605,52 @@ pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
     }
 }
 
+/// The ALU operations with specialised forms, for the JIT to inline (`Form::Alu`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AluOp {
+    Add,
+    Sub,
+    Cmp,
+    And,
+    Or,
+    Xor,
+    Test,
+}
+
+/// Which specialised form an op has: the handler in `exec/fast.rs` it runs, which the JIT
+/// inlines with the same semantics. `Other` ops run their general handler (and the JIT
+/// calls it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    Other,
+    /// MOV register, register.
+    MovRR,
+    /// MOV register, immediate.
+    MovRI,
+    /// MOV register, memory.
+    MovRM,
+    /// MOV memory, register.
+    MovMR,
+    /// An ALU operation on a register with a register source.
+    AluRR(AluOp),
+    /// An ALU operation on a register with an immediate source.
+    AluRI(AluOp),
+}
+
 /// A general handler and its specialised forms by operand kinds.
 struct Forms {
     general: Handler,
-    reg_reg: Option<Handler>,
-    reg_imm: Option<Handler>,
-    reg_mem: Option<Handler>,
-    mem_reg: Option<Handler>,
+    reg_reg: Option<(Handler, Form)>,
+    reg_imm: Option<(Handler, Form)>,
+    reg_mem: Option<(Handler, Form)>,
+    mem_reg: Option<(Handler, Form)>,
 }
 
-const fn alu(general: Handler, reg_reg: Handler, reg_imm: Handler) -> Forms {
+const fn alu(general: Handler, reg_reg: Handler, reg_imm: Handler, op: AluOp) -> Forms {
     Forms {
         general,
-        reg_reg: Some(reg_reg),
-        reg_imm: Some(reg_imm),
+        reg_reg: Some((reg_reg, Form::AluRR(op))),
+        reg_imm: Some((reg_imm, Form::AluRI(op))),
         reg_mem: None,
         mem_reg: None,
     }
@@ -627,29 +659,30 @@ const fn alu(general: Handler, reg_reg: Handler, reg_imm: Handler) -> Forms {
 const SPECIALISED: &[Forms] = &[
     Forms {
         general: data::mov,
-        reg_reg: Some(fast::mov_rr),
-        reg_imm: Some(fast::mov_ri),
-        reg_mem: Some(fast::mov_rm),
-        mem_reg: Some(fast::mov_mr),
+        reg_reg: Some((fast::mov_rr, Form::MovRR)),
+        reg_imm: Some((fast::mov_ri, Form::MovRI)),
+        reg_mem: Some((fast::mov_rm, Form::MovRM)),
+        mem_reg: Some((fast::mov_mr, Form::MovMR)),
     },
-    alu(alu::add, fast::add_rr, fast::add_ri),
-    alu(alu::sub, fast::sub_rr, fast::sub_ri),
-    alu(alu::cmp, fast::cmp_rr, fast::cmp_ri),
-    alu(alu::and, fast::and_rr, fast::and_ri),
-    alu(alu::or, fast::or_rr, fast::or_ri),
-    alu(alu::xor, fast::xor_rr, fast::xor_ri),
-    alu(alu::test, fast::test_rr, fast::test_ri),
+    alu(alu::add, fast::add_rr, fast::add_ri, AluOp::Add),
+    alu(alu::sub, fast::sub_rr, fast::sub_ri, AluOp::Sub),
+    alu(alu::cmp, fast::cmp_rr, fast::cmp_ri, AluOp::Cmp),
+    alu(alu::and, fast::and_rr, fast::and_ri, AluOp::And),
+    alu(alu::or, fast::or_rr, fast::or_ri, AluOp::Or),
+    alu(alu::xor, fast::xor_rr, fast::xor_ri, AluOp::Xor),
+    alu(alu::test, fast::test_rr, fast::test_ri, AluOp::Test),
 ];
 
-/// The specialised form of `op`'s handler for its operand kinds, if there is one.
-pub fn specialise(op: &Op) -> Handler {
+/// The specialised form of `op`'s handler for its operand kinds, if there is one, and
+/// which form it is.
+pub fn specialise(op: &Op) -> (Handler, Form) {
     let general = op.exec as usize;
     let Some(row) = SPECIALISED.iter().find(|r| r.general as usize == general) else {
-        return op.exec;
+        return (op.exec, Form::Other);
     };
     // Specialised forms handle operands of one size only (MOVZX-like size changes excluded).
     if op.size != op.ssize {
-        return op.exec;
+        return (op.exec, Form::Other);
     }
     let form = match (op.dst, op.src) {
         (Loc::Reg(_), Loc::Reg(_)) => row.reg_reg,
@@ -658,5 +691,5 @@ pub fn specialise(op: &Op) -> Handler {
         (Loc::Mem, Loc::Reg(_)) => row.mem_reg,
         _ => None,
     };
-    form.unwrap_or(op.exec)
+    form.unwrap_or((op.exec, Form::Other))
 }
