@@ -1,4 +1,4 @@
-//! Interpreter speed in guest MIPS (million guest instructions per host second) on fixed
+//! Interpreter and JIT speed in guest MIPS (million guest instructions per host second) on fixed
 //! integer loops: one in real mode (16-bit), one in 32-bit flat protected mode, and the same
 //! 32-bit loop with paging on (the soft TLB should make that cost little more). Each mixes
 //! ALU operations, loads and stores, taken branches, and calls and returns. A fourth loop
@@ -114,19 +114,32 @@ fn sse2_loop() -> Result<Vec<u8>, IcedError> {
     a.assemble(LOAD)
 }
 
-fn measure(name: &str, cpu: &mut Cpu, bus: &mut FlatBus, insns: u64) {
-    // Warm up: decode the blocks once.
-    cpu.run(bus, 10_000);
+/// Runs the loop `make` sets up once interpreted and once with the JIT, and prints both
+/// speeds and their ratio.
+fn measure(name: &str, make: impl Fn() -> Cpu, bus: &mut FlatBus, insns: u64) {
+    let interpreted = guest_mips(name, &mut make(), bus, insns);
+    let mut cpu = make();
+    if amber_jit::host_supported() {
+        let jit = amber_jit::Jit::new(amber_jit::JitConfig::default()).expect("a JIT");
+        cpu.set_translator(Some(Box::new(jit)));
+    }
+    let compiled = guest_mips(name, &mut cpu, bus, insns);
+    println!(
+        "{name:<24} interpreter {interpreted:>8.1} MIPS   JIT {compiled:>8.1} MIPS   JIT/interpreter {:>5.2}",
+        compiled / interpreted
+    );
+}
+
+/// Guest MIPS of `cpu` running `insns` instructions, after a warm-up that decodes (and
+/// compiles) the loop's blocks.
+fn guest_mips(name: &str, cpu: &mut Cpu, bus: &mut FlatBus, insns: u64) -> f64 {
+    cpu.run(bus, 100_000);
     let start_count = cpu.state.icount;
     let start = Instant::now();
     let exit = cpu.run(bus, insns);
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(exit, Exit::Limit, "{name}: the loop stopped early");
-    let n = cpu.state.icount - start_count;
-    println!(
-        "{name:<24} {n:>11} instructions {secs:>7.3} s {:>8.1} MIPS",
-        n as f64 / secs / 1e6
-    );
+    (cpu.state.icount - start_count) as f64 / secs / 1e6
 }
 
 fn main() {
@@ -137,33 +150,41 @@ fn main() {
     let ram = Rc::new(GuestRam::new(4 << 20));
     let mut bus = FlatBus { ram_len: ram.len() };
 
-    let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
     ram.write_slice(LOAD as usize, &real_mode_loop().expect("assembles"));
-    cpu.flush_code();
-    for s in Seg::ALL {
-        cpu.load_real_segment(s, 0);
-    }
-    cpu.state.eip = LOAD;
-    cpu.state.set_r16(amber_cpu::state::reg::ESP, 0x7000);
-    measure("real mode, 16-bit", &mut cpu, &mut bus, insns);
+    let real_mode = || {
+        let mut cpu = Cpu::new(CpuModel::P6, ram.clone());
+        for s in Seg::ALL {
+            cpu.load_real_segment(s, 0);
+        }
+        cpu.state.eip = LOAD;
+        cpu.state.set_r16(amber_cpu::state::reg::ESP, 0x7000);
+        cpu
+    };
+    measure("real mode, 16-bit", real_mode, &mut bus, insns);
 
     ram.write_slice(LOAD as usize, &flat32_loop().expect("assembles"));
-    let mut cpu = flat32_cpu(&ram);
-    measure("protected mode, 32-bit", &mut cpu, &mut bus, insns);
+    measure(
+        "protected mode, 32-bit",
+        || flat32_cpu(&ram),
+        &mut bus,
+        insns,
+    );
 
-    let mut cpu = flat32_cpu(&ram);
     identity_page_tables(&ram);
-    cpu.state.cr3 = PAGE_DIR;
-    cpu.state.cr0 |= cr0::PG;
-    measure("32-bit with paging", &mut cpu, &mut bus, insns);
+    let paged = || {
+        let mut cpu = flat32_cpu(&ram);
+        cpu.state.cr3 = PAGE_DIR;
+        cpu.state.cr0 |= cr0::PG;
+        cpu
+    };
+    measure("32-bit with paging", paged, &mut bus, insns);
 
     ram.write_slice(LOAD as usize, &x87_loop().expect("assembles"));
     for i in 0..129 {
         let v = f64::from(i) * 1.5 - 40.25;
         ram.write_slice(0x10_0000 + 8 * i as usize, &v.to_le_bytes());
     }
-    let mut cpu = flat32_cpu(&ram);
-    measure("x87, 32-bit", &mut cpu, &mut bus, insns);
+    measure("x87, 32-bit", || flat32_cpu(&ram), &mut bus, insns);
 
     ram.write_slice(LOAD as usize, &sse2_loop().expect("assembles"));
     for (i, v) in [2.0f64.to_bits(), 2.0f64.to_bits(), !0 >> 1, !0 >> 1]
@@ -172,9 +193,12 @@ fn main() {
     {
         ram.write_slice(0x30_0000 + 8 * i, &v.to_le_bytes());
     }
-    let mut cpu = flat32_cpu(&ram);
-    cpu.state.cr4 |= amber_cpu::fpu::CR4_OSFXSR;
-    measure("SSE2, 32-bit", &mut cpu, &mut bus, insns);
+    let sse = || {
+        let mut cpu = flat32_cpu(&ram);
+        cpu.state.cr4 |= amber_cpu::fpu::CR4_OSFXSR;
+        cpu
+    };
+    measure("SSE2, 32-bit", sse, &mut bus, insns);
 }
 
 /// A Pentium 4 in 32-bit protected mode with flat segments, about to run the code at `LOAD`.

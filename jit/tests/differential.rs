@@ -1,0 +1,399 @@
+//! The JIT against the interpreter, from the same state: random blocks of the forms the JIT
+//! inlines (MOV and ALU operations between registers, immediates and memory, in every size,
+//! with 16- and 32-bit operand and address sizes), mixed with forms it hands to the
+//! interpreter, run once interpreted and once compiled (a threshold of one run), must leave
+//! the same registers, flags, EIP, instruction count and RAM. Memory operands land anywhere:
+//! inside RAM, across page boundaries, past the end of a real-mode segment (a fault, taken
+//! through the interrupt vector table), across a protected-mode segment's limit, onto pages
+//! not present, and outside RAM (the bus's open bus).
+
+use std::rc::Rc;
+
+use amber_cpu::state::cr0;
+use amber_cpu::{Cpu, CpuModel, FlatBus, GuestRam, Seg, SegmentCache};
+use amber_jit::{Jit, JitConfig};
+
+const RAM: usize = 1 << 20;
+const CODE: u32 = 0x1000;
+
+/// xorshift64*: a fixed sequence, so a failure names a case that can be run again.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn byte(&mut self) -> u8 {
+        self.next() as u8
+    }
+}
+
+/// A ModRM byte (and what follows it) for a memory operand: with a 16-bit address size any
+/// of the eight base/index forms with no, 8- or 16-bit displacement; with 32 bits a base
+/// register, a SIB byte or a bare displacement. Register operands come as mod 11.
+fn modrm(rng: &mut Rng, reg: u8, a32: bool, out: &mut Vec<u8>) {
+    if rng.below(3) == 0 {
+        out.push(0xC0 | reg << 3 | rng.below(8) as u8);
+        return;
+    }
+    // One in four: a bare displacement just below a 64 KiB or 4 GiB boundary, where a
+    // segment's limit or the address space ends.
+    if rng.below(4) == 0 {
+        let (rm, disp) = if a32 {
+            (5, (u32::MAX - rng.below(4) as u32).to_le_bytes().to_vec())
+        } else {
+            (6, (0xFFFF - rng.below(4) as u16).to_le_bytes().to_vec())
+        };
+        out.push(reg << 3 | rm);
+        out.extend(disp);
+        return;
+    }
+    let mode = rng.below(3) as u8;
+    let rm = rng.below(8) as u8;
+    out.push(mode << 6 | reg << 3 | rm);
+    if a32 && rm == 4 {
+        out.push(rng.byte());
+    }
+    let disp = match (mode, a32, rm) {
+        (0, false, 6) => 2,
+        (0, true, 5) => 4,
+        (1, _, _) => 1,
+        (2, false, _) => 2,
+        (2, true, _) => 4,
+        _ => 0,
+    };
+    for _ in 0..disp {
+        out.push(rng.byte());
+    }
+}
+
+/// One random instruction, mostly of the inlined forms, for 16- or 32-bit code.
+fn instruction(rng: &mut Rng, code32: bool, out: &mut Vec<u8>) {
+    if rng.below(4) == 0 {
+        out.push(0x66);
+    }
+    // The address-size prefix switches to the other size.
+    let switch = rng.below(4) == 0;
+    if switch {
+        out.push(0x67);
+    }
+    let a32 = code32 != switch;
+    let imm = |rng: &mut Rng, out: &mut Vec<u8>, n: usize| {
+        for _ in 0..n {
+            out.push(rng.byte());
+        }
+    };
+    match rng.below(8) {
+        // ALU r/m, r and r, r/m: add or and sub xor cmp (00-3B without adc/sbb), test.
+        0..=2 => {
+            let ops = [0x00u8, 0x08, 0x20, 0x28, 0x30, 0x38];
+            let op = ops[rng.below(ops.len() as u64) as usize] | rng.below(4) as u8;
+            out.push(if rng.below(8) == 0 {
+                0x84 | rng.below(2) as u8
+            } else {
+                op
+            });
+            let reg = rng.below(8) as u8;
+            modrm(rng, reg, a32, out);
+        }
+        // ALU r/m, imm (80, 81, 83).
+        3 => {
+            let form = [0x80u8, 0x81, 0x83][rng.below(3) as usize];
+            out.push(form);
+            let alu = [0u8, 1, 4, 5, 6, 7][rng.below(6) as usize];
+            let reg = alu;
+            modrm(rng, reg, a32, out);
+            imm(rng, out, if form == 0x81 { 2 } else { 1 });
+        }
+        // MOV r/m, r and r, r/m (88-8B).
+        4 | 5 => {
+            out.push(0x88 | rng.below(4) as u8);
+            let reg = rng.below(8) as u8;
+            modrm(rng, reg, a32, out);
+        }
+        // MOV r, imm (B0-BF).
+        6 => {
+            let op = 0xB0 + rng.below(16) as u8;
+            out.push(op);
+            imm(rng, out, if op < 0xB8 { 1 } else { 2 });
+        }
+        // Forms the interpreter runs: INC/DEC, NOT/NEG, shifts, XCHG, LEA, CLC/STC/CMC.
+        _ => match rng.below(6) {
+            0 => out.push(0x40 + rng.below(16) as u8),
+            1 => {
+                out.push(0xF6 | rng.below(2) as u8);
+                let reg = 2 + rng.below(2) as u8;
+                modrm(rng, reg, a32, out);
+            }
+            2 => {
+                out.push(0xD0 | rng.below(2) as u8);
+                let reg = [0u8, 1, 4, 5, 7][rng.below(5) as usize];
+                modrm(rng, reg, a32, out);
+            }
+            3 => {
+                out.push(0x86 | rng.below(2) as u8);
+                let reg = rng.below(8) as u8;
+                modrm(rng, reg, a32, out);
+            }
+            4 => out.push([0xF8u8, 0xF9, 0xF5][rng.below(3) as usize]),
+            _ => {
+                out.push(0x8D);
+                out.push(rng.below(3) as u8 * 0x40 | (rng.below(8) as u8) << 3 | 7);
+                imm(rng, out, 2);
+            }
+        },
+    }
+}
+
+/// A loop of `n` random instructions at `CODE`, closed by a JMP back to its start, so the
+/// second time round the compiled block runs with the TLB entries of the first.
+fn program(rng: &mut Rng, n: usize, code32: bool) -> Vec<u8> {
+    let mut code = Vec::new();
+    for _ in 0..n {
+        instruction(rng, code32, &mut code);
+    }
+    code.push(0xE9);
+    if code32 {
+        let back = -(code.len() as i32 + 4);
+        code.extend(back.to_le_bytes());
+    } else {
+        let back = -(code.len() as i16 + 2);
+        code.extend(back.to_le_bytes());
+    }
+    code
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Real,
+    /// 32-bit protected mode, flat segments but for a 512 KiB data segment.
+    Protected,
+    /// The same with paging: the first 64 KiB identity-mapped, the rest of the first 4 MiB
+    /// scattered over RAM's pages (so neighbouring linear pages are not neighbours in RAM)
+    /// and some pages not present.
+    Paged,
+}
+
+const PAGE_DIR: u32 = 0xF_0000;
+
+/// Registers, flags and RAM filled from the same seed for both runs.
+fn machine(seed: u64, code: &[u8], mode: Mode) -> (Cpu, Rc<GuestRam>) {
+    let ram = Rc::new(GuestRam::new(RAM));
+    let mut rng = Rng(seed ^ 0x9E37_79B9_7F4A_7C15);
+    let fill: Vec<u8> = (0..RAM).map(|_| rng.byte()).collect();
+    ram.write_slice(0, &fill);
+    // The vectors point every fault at a HLT at 0:0800.
+    for v in 0..256usize {
+        ram.write_slice(v * 4, &[0x00, 0x08, 0x00, 0x00]);
+    }
+    ram.write_slice(0x800, &[0xF4]);
+    ram.write_slice(CODE as usize, code);
+    let mut cpu = Cpu::new(CpuModel::Pentium4, ram.clone());
+    if mode != Mode::Real {
+        cpu.state.cr0 |= cr0::PE;
+        for s in Seg::ALL {
+            cpu.state.seg[s as usize] = SegmentCache::flat32(0x10, s == Seg::Cs);
+        }
+        cpu.state.seg[Seg::Ds as usize].limit = 0x7_FFFF;
+    } else {
+        for s in Seg::ALL {
+            cpu.load_real_segment(s, 0);
+        }
+        // Data segments that do not start on a page, so a limit is not a page's end.
+        cpu.load_real_segment(Seg::Ds, 0x0010);
+        cpu.load_real_segment(Seg::Es, 0x1234);
+    }
+    if mode == Mode::Paged {
+        let table = PAGE_DIR + 0x1000;
+        ram.write_slice(PAGE_DIR as usize, &(table | 3).to_le_bytes());
+        for i in 0..1024u32 {
+            let frame = if i < 16 { i } else { 16 + (i * 97) % 224 };
+            let present = if i >= 16 && i % 13 == 0 { 0 } else { 3 };
+            ram.write_slice(
+                (table + 4 * i) as usize,
+                &(frame << 12 | present).to_le_bytes(),
+            );
+        }
+        cpu.state.cr3 = PAGE_DIR;
+        cpu.state.cr0 |= cr0::PG;
+    }
+    cpu.state.eip = CODE as u64;
+    for r in 0..8 {
+        let v = rng.next() as u32;
+        // Small enough that most addresses land in RAM, near the code and data.
+        let v = if rng.below(2) == 0 {
+            v & 0x000F_FFFF
+        } else {
+            v
+        };
+        cpu.state.set_r32(r, v);
+    }
+    cpu.state.set_r32(amber_cpu::state::reg::ESP, 0x8000);
+    cpu.set_flags(rng.next() as u32 & 0x8D5);
+    (cpu, ram)
+}
+
+/// Runs 1,000 instructions of the program (or until it halts), interpreted or compiled.
+fn run(seed: u64, code: &[u8], mode: Mode, jit: bool) -> (String, Vec<u8>) {
+    let (mut cpu, ram) = machine(seed, code, mode);
+    if jit {
+        let config = JitConfig {
+            threshold: 1,
+            ..JitConfig::default()
+        };
+        cpu.set_translator(Some(Box::new(Jit::new(config).expect("a JIT"))));
+    }
+    let mut bus = FlatBus { ram_len: RAM };
+    cpu.run(&mut bus, 1000);
+    let mut mem = vec![0; RAM];
+    ram.read_slice(0, &mut mem);
+    let s = &cpu.state;
+    let flags = cpu.state.flags();
+    let regs = format!(
+        "regs {:x?} eip {:x} flags {flags:x} icount {} halted {}",
+        &s.regs[..8],
+        s.eip,
+        s.icount,
+        s.halted
+    );
+    (regs, mem)
+}
+
+fn compare(mode: Mode, seeds: std::ops::Range<u64>) {
+    if !amber_jit::host_supported() {
+        println!("skipped: the JIT does not support this host");
+        return;
+    }
+    let mut compiled_any = false;
+    for seed in seeds {
+        let mut rng = Rng(seed * 2 + 1);
+        let n = 1 + rng.below(40) as usize;
+        let code = program(&mut rng, n, mode != Mode::Real);
+        let (want, want_mem) = run(seed, &code, mode, false);
+        let (got, got_mem) = run(seed, &code, mode, true);
+        assert_eq!(got, want, "seed {seed}: code {code:02x?}");
+        if let Some(i) = (0..RAM).find(|&i| got_mem[i] != want_mem[i]) {
+            panic!(
+                "seed {seed}: RAM differs at {i:#x} (JIT {:#x}, interpreter {:#x}): code {code:02x?}",
+                got_mem[i], want_mem[i]
+            );
+        }
+        compiled_any = true;
+    }
+    assert!(compiled_any);
+}
+
+#[test]
+fn real_mode_blocks_match_the_interpreter() {
+    compare(Mode::Real, 0..300);
+}
+
+#[test]
+fn protected_mode_blocks_match_the_interpreter() {
+    compare(Mode::Protected, 1000..1300);
+}
+
+#[test]
+fn paged_blocks_match_the_interpreter() {
+    compare(Mode::Paged, 2000..2300);
+}
+
+/// Runs `code` (a loop, so its second round has a warm TLB) both ways in `mode`, from the
+/// state `setup` leaves, and compares.
+fn directed(mode: Mode, code: &[u8], setup: impl Fn(&mut Cpu)) {
+    if !amber_jit::host_supported() {
+        println!("skipped: the JIT does not support this host");
+        return;
+    }
+    let outcome = |jit: bool| {
+        let (mut cpu, ram) = machine(7, code, mode);
+        setup(&mut cpu);
+        if jit {
+            let config = JitConfig {
+                threshold: 1,
+                ..JitConfig::default()
+            };
+            cpu.set_translator(Some(Box::new(Jit::new(config).expect("a JIT"))));
+        }
+        let mut bus = FlatBus { ram_len: RAM };
+        cpu.run(&mut bus, 100);
+        let mut mem = vec![0; RAM];
+        ram.read_slice(0, &mut mem);
+        let s = &cpu.state;
+        let regs = format!(
+            "regs {:x?} eip {:x} flags {:x} icount {} halted {} last vector {:?}",
+            &s.regs[..8],
+            s.eip,
+            s.flags(),
+            s.icount,
+            s.halted,
+            cpu.last_vector
+        );
+        (regs, mem)
+    };
+    let (want, want_mem) = outcome(false);
+    let (got, got_mem) = outcome(true);
+    assert_eq!(got, want);
+    assert!(got_mem == want_mem, "RAM differs");
+}
+
+/// The cases the inline fast path must hand back to the interpreter on a page the TLB
+/// already holds: a word at DS:FFFF past the real-mode limit (#GP), a dword across a page
+/// boundary whose next linear page is elsewhere in RAM, a dword at 4 GiB - 2 that wraps the
+/// offset, a store into a read-only segment, and an access to an expand-down segment.
+#[test]
+fn the_fast_path_hands_special_cases_to_the_interpreter() {
+    // mov al,[FF00]; mov ax,[FFFF]; inc bx; jmp back. DS base 100h: both on linear page 10h.
+    directed(
+        Mode::Real,
+        &[0xA0, 0x00, 0xFF, 0xA1, 0xFF, 0xFF, 0x43, 0xE9, 0xF6, 0xFF],
+        |_| {},
+    );
+    // mov al,[2FF0h]; mov eax,[2FFEh]; inc ebx; jmp back: page 2 is identity-mapped, page 3
+    // is frame 113.
+    directed(
+        Mode::Paged,
+        &[
+            0xA0, 0xF0, 0x2F, 0, 0, 0xA1, 0xFE, 0x2F, 0, 0, 0x43, 0xE9, 0xF0, 0xFF, 0xFF, 0xFF,
+        ],
+        |cpu| {
+            let pte = PAGE_DIR as usize + 0x1000 + 3 * 4;
+            cpu.ram()
+                .write_slice(pte, &(113 << 12 | 3u32).to_le_bytes());
+        },
+    );
+    // mov al,[ss:FFFFFF00]; mov eax,[ss:FFFFFFFE]: SS based at 10100h with a 4 GiB limit,
+    // both on linear page 10h; the second offset wraps past 4 GiB (#SS).
+    directed(
+        Mode::Protected,
+        &[
+            0x36, 0xA0, 0, 0xFF, 0xFF, 0xFF, 0x36, 0xA1, 0xFE, 0xFF, 0xFF, 0xFF, 0x43, 0xE9, 0xEE,
+            0xFF, 0xFF, 0xFF,
+        ],
+        |cpu| cpu.state.seg[Seg::Ss as usize].base = 0x1_0100,
+    );
+    // mov al,[20]; mov [20],al (through DS, warming page 0 both ways); mov al,[es:4];
+    // mov [es:4],al: with ES read-only data the store faults, with ES expand-down above 8
+    // the load does.
+    let code = [
+        0xA0, 0x20, 0, 0, 0, 0xA2, 0x20, 0, 0, 0, 0x26, 0xA0, 0x04, 0, 0, 0, 0x26, 0xA2, 0x04, 0,
+        0, 0, 0x43, 0xE9, 0xE4, 0xFF, 0xFF, 0xFF,
+    ];
+    directed(Mode::Protected, &code, |cpu| {
+        let es = &mut cpu.state.seg[Seg::Es as usize];
+        es.access = (es.access & !0xF) | 0x1;
+        es.valid = SegmentCache::validity(es.access);
+    });
+    directed(Mode::Protected, &code, |cpu| {
+        let es = &mut cpu.state.seg[Seg::Es as usize];
+        es.access = (es.access & !0xF) | 0x7;
+        es.limit = 0x8;
+        es.valid = SegmentCache::validity(es.access);
+    });
+}
