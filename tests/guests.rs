@@ -431,6 +431,51 @@ fn headless_runs_are_deterministic() {
     }
 }
 
+/// Every guest kernel runs the same with the JIT and without: the same output, exit status
+/// and instruction count (runs are deterministic, so compiled code must retire exactly the
+/// interpreter's instructions between the same device events).
+#[test]
+fn guest_kernels_run_the_same_with_and_without_the_jit() {
+    if !present("guest kernels", &["gcc", "ld"], &[]) {
+        return;
+    }
+    let mut failures = Vec::new();
+    for (name, elf) in build("jit").into_iter().filter(|(n, _)| *n != "echo") {
+        let dir = elf.parent().unwrap();
+        let mut args = kernel_args(name, dir, "--");
+        args.push("--stats".into());
+        let compiled = amber(&elf, &[args.clone(), vec!["--jit".into()]].concat());
+        let interpreted = amber(&elf, &[args, vec!["--no-jit".into()]].concat());
+        let count = |o: &Output| {
+            let err = String::from_utf8_lossy(&o.stderr).to_string();
+            err.lines()
+                .find(|l| l.contains(" instructions, "))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .map(str::to_string)
+        };
+        let jit_ran = String::from_utf8_lossy(&compiled.stderr).contains("JIT: ");
+        if !jit_ran
+            || compiled.stdout != interpreted.stdout
+            || compiled.status.code() != interpreted.status.code()
+            || count(&compiled).is_none()
+            || count(&compiled) != count(&interpreted)
+        {
+            failures.push(format!(
+                "{name}: JIT (exit {:?}, {:?} instructions) vs interpreter (exit {:?}, {:?})\n\
+                 --- JIT\n{}{}--- interpreter\n{}",
+                compiled.status.code(),
+                count(&compiled),
+                interpreted.status.code(),
+                count(&interpreted),
+                String::from_utf8_lossy(&compiled.stdout),
+                String::from_utf8_lossy(&compiled.stderr),
+                String::from_utf8_lossy(&interpreted.stdout),
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn serial_input_reaches_the_guest() {
     // The echo kernel reads a line from COM1 by polling, echoes it, then takes one byte by

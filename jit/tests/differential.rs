@@ -144,7 +144,7 @@ fn instruction(rng: &mut Rng, code32: bool, out: &mut Vec<u8>) {
             4 => out.push([0xF8u8, 0xF9, 0xF5][rng.below(3) as usize]),
             _ => {
                 out.push(0x8D);
-                out.push(rng.below(3) as u8 * 0x40 | (rng.below(8) as u8) << 3 | 7);
+                out.push((rng.below(3) as u8 * 0x40) | ((rng.below(8) as u8) << 3) | 7);
                 imm(rng, out, 2);
             }
         },
