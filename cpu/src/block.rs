@@ -32,6 +32,8 @@ pub struct JitSlot {
     pub runs: u32,
     /// The translator's handle on the compiled code: 0 for none yet.
     pub code: usize,
+    /// The EIP the code was compiled for (its branch targets are absolute).
+    pub eip: u32,
 }
 
 const SLOTS: usize = 1 << 14;

@@ -286,7 +286,7 @@ impl Cpu {
             let n = n as usize;
             if n == block.ops.len() {
                 if let Some(mut translator) = self.translator.take() {
-                    let step = translator.execute(self, bus, &block);
+                    let step = translator.execute(self, bus, &block, end);
                     self.translator = Some(translator);
                     match step {
                         Some(Step::Exit(exit)) => return exit,
@@ -436,11 +436,39 @@ impl Cpu {
 
     /// The decoded block at CS:EIP, decoding it on a miss.
     fn current_block(&mut self, bus: &mut dyn Bus) -> Result<Rc<Block>, Fault> {
-        let phys = self.fetch_phys(bus, self.state.eip32())?;
+        self.block_at(bus, self.state.eip32())
+    }
+
+    /// The decoded block at CS:`eip`, decoding it on a miss (the translator looks ahead at
+    /// the blocks a branch leads to).
+    pub fn block_at(&mut self, bus: &mut dyn Bus, eip: u32) -> Result<Rc<Block>, Fault> {
+        let phys = self.fetch_phys(bus, eip)?;
         let mode = self.mode_bits();
         if let Some(b) = self.blocks.get(phys, mode) {
             return Ok(b.clone());
         }
-        self.decode_block(bus, phys, mode)
+        self.decode_block(bus, eip, phys, mode)
+    }
+
+    /// Whether compiled code may go straight on to a block of `ops` instructions: `run`'s
+    /// checks between blocks find nothing to do (the budget ending at `end` holds the whole
+    /// block, the board has not asked to stop, no interrupt is to be taken, no halt, no single
+    /// step, breakpoint or trace, no interrupt shadow). Clears RF, as `run` does before a
+    /// block it runs whole.
+    pub fn may_chain(&mut self, bus: &mut dyn Bus, end: u64, ops: u64) -> bool {
+        let s = &self.state;
+        if s.icount.saturating_add(ops) > end
+            || self.board_stop
+            || s.halted
+            || self.trace
+            || !self.breakpoints.is_empty()
+            || s.eflags & fl::TF != 0
+            || s.icount <= self.irq_shadow
+            || s.eflags & fl::IF != 0 && bus.interrupt_pending(s.icount)
+        {
+            return false;
+        }
+        self.state.eflags &= !fl::RF;
+        true
     }
 }

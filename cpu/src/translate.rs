@@ -24,7 +24,15 @@ pub enum Step {
 pub trait Translator {
     /// Runs all of `block`, which starts at the current CS:EIP, if it is compiled or hot
     /// enough to compile now, and returns how it ended; `None` leaves it to the interpreter.
-    fn execute(&mut self, cpu: &mut Cpu, bus: &mut dyn Bus, block: &Block) -> Option<Step>;
+    /// Compiled code may go on to further blocks (`Cpu::may_chain`) while the instruction
+    /// count stays at most `end`.
+    fn execute(
+        &mut self,
+        cpu: &mut Cpu,
+        bus: &mut dyn Bus,
+        block: &Block,
+        end: u64,
+    ) -> Option<Step>;
 
     /// One line on what the translator did, for `--stats`.
     fn summary(&self) -> String;

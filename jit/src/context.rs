@@ -18,6 +18,12 @@ pub struct JitContext<'a> {
     pub tlb_read: *const TlbEntry,
     /// The write half.
     pub tlb_write: *const TlbEntry,
+    /// The instruction count the run may reach (`Translator::execute`'s `end`).
+    pub end: u64,
+    /// Set by a helper that ran an op: before going on to another block, compiled code
+    /// asks `between` for the dispatcher's checks, since the op may have changed what they
+    /// look at (interrupts, flags, the board).
+    pub helper_ran: u32,
     pub(crate) cpu: *mut Cpu,
     pub(crate) bus: *mut (dyn Bus + 'a),
     /// The run ended in the block (a triple fault).
@@ -42,6 +48,7 @@ pub unsafe extern "C" fn step(ctx: *mut JitContext<'_>, op: *const Op) -> u32 {
     // SAFETY: the caller's contract above.
     let ctx = unsafe { &mut *ctx };
     let (cpu, bus, op) = unsafe { (&mut *ctx.cpu, &mut *ctx.bus, &*op) };
+    ctx.helper_ran = 1;
     let result = catch_unwind(AssertUnwindSafe(|| {
         let step = cpu.step_op(bus, op);
         (step, cpu.tlb_entries())
@@ -64,4 +71,35 @@ pub unsafe extern "C" fn step(ctx: *mut JitContext<'_>, op: *const Op) -> u32 {
             LEFT
         }
     }
+}
+
+/// Between two blocks of a region after a helper ran: `CONTINUE` if the dispatcher would
+/// go straight on to a block of `ops` instructions (`Cpu::may_chain`).
+///
+/// # Safety
+/// As for `step`.
+pub unsafe extern "C" fn between(ctx: *mut JitContext<'_>, ops: u64) -> u32 {
+    // SAFETY: the caller's contract.
+    let ctx = unsafe { &mut *ctx };
+    let (cpu, bus) = unsafe { (&mut *ctx.cpu, &mut *ctx.bus) };
+    ctx.helper_ran = 0;
+    match catch_unwind(AssertUnwindSafe(|| cpu.may_chain(bus, ctx.end, ops))) {
+        Ok(true) => CONTINUE,
+        Ok(false) => LEFT,
+        Err(payload) => {
+            ctx.panic = Some(payload);
+            LEFT
+        }
+    }
+}
+
+/// Condition code `cc` on the flags in `CpuState` (`CpuState::condition`), for a branch
+/// whose flags were set outside the compiled code; 1 if it holds.
+///
+/// # Safety
+/// As for `step`; the flags in `CpuState` are current.
+pub unsafe extern "C" fn condition(ctx: *mut JitContext<'_>, cc: u32) -> u32 {
+    // SAFETY: the caller's contract.
+    let cpu = unsafe { &*(*ctx).cpu };
+    cpu.state.condition(cc as u8) as u32
 }

@@ -1,26 +1,34 @@
-//! Translation of one decoded block to Cranelift IR. The block is straight-line code: each op
-//! is either inlined (the forms of `exec/fast.rs`, with the same semantics) or run through the
-//! `step` helper. Guest registers, EIP, the instruction count and the lazy flags live in SSA
-//! variables inside the block; what changed is written back to `CpuState` before every
-//! helper call and at the end, and reloaded after a helper (which may change anything).
+//! Translation of a region (`region.rs`) to Cranelift IR. Each block is straight-line code:
+//! an op is either inlined (the forms of `exec/fast.rs` and the near branches, with the same
+//! semantics) or run through the `step` helper. Guest registers and the lazy flags live in
+//! SSA variables inside a block; what changed is written back to `CpuState` before every
+//! helper call and at the block's end, and reloaded after a helper (which may change
+//! anything). EIP is a constant at every point, since a region is compiled for one entry EIP.
 //!
 //! Flag liveness falls out of this: an inlined ALU operation records its lazy-flag operands
-//! in SSA values, which are stored only when the block hands over to a helper or returns; an
-//! operation whose flags the next one overwrites leaves nothing behind.
+//! in SSA values, which are stored only when the block hands over to a helper or ends; an
+//! operation whose flags the next one overwrites leaves nothing behind, and a branch on
+//! flags set in the same block compares the values directly.
+//!
+//! Between blocks of the region the code goes on without the dispatcher when the dispatcher
+//! would: the budget holds the next block whole and, if a helper ran, `between` finds no
+//! interrupt, halt, single step or board request to attend to.
 
 use std::mem::offset_of;
 
 use amber_cpu::block::Block;
-use amber_cpu::decode::{AluOp, Op};
-use amber_cpu::state::{FlagOp, LazyFlags, SegmentCache};
+use amber_cpu::decode::{AluOp, Form, Op};
+use amber_cpu::state::{FlagOp, LazyFlags, Seg, SegmentCache};
 use amber_cpu::CpuState;
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types, AbiParam, Block as IrBlock, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value,
 };
 use cranelift_codegen::isa::{TargetFrontendConfig, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, Variable};
 
-use crate::context::{self, LEFT};
+use crate::context::{self, JitContext, CONTINUE, LEFT};
+use crate::region::{branch_target, next_eip, Region};
 
 /// Guest general registers held in variables.
 const GPRS: usize = 8;
@@ -52,39 +60,34 @@ struct PendingFlags {
     size: u8,
 }
 
+/// What the translator knows at a point of a block, saved where paths part and restored
+/// where they meet.
+#[derive(Clone, Copy)]
+pub(crate) struct Known {
+    regs: [Cached; GPRS],
+    flags: Option<PendingFlags>,
+    /// Inlined ops ran since EIP and the count were last stored.
+    position_dirty: bool,
+}
+
 pub struct Emitter<'a> {
     pub(crate) b: FunctionBuilder<'a>,
     pub(crate) ptr: Type,
     pub(crate) state: Value,
     pub(crate) ctx: Value,
     step_sig: SigRef,
+    between_sig: SigRef,
+    condition_sig: SigRef,
     regs: [Cached; GPRS],
     flags: Option<PendingFlags>,
     flag_vars: [Variable; 3],
-    /// EIP and the instruction count at entry; the current op's are these plus what the ops
-    /// before it added.
-    eip0: Value,
+    position_dirty: bool,
+    /// EIP of the current op.
+    eip: u32,
+    /// The instruction count at the current block's entry, and ops retired in it since.
     icount0: Value,
-    eip_delta: u32,
     done: u64,
-    /// EIP and the count in `CpuState` lag behind (inlined ops ran since the last store).
-    position_dirty: bool,
-    /// EIP wraps at 64 KiB in 16-bit code (every op of a block has the same mask).
-    ip_mask: u32,
     frontend: TargetFrontendConfig,
-}
-
-/// What the translator knows at a point of the block, saved where paths part and restored
-/// where they meet.
-#[derive(Clone, Copy)]
-pub(crate) struct Known {
-    regs: [Cached; GPRS],
-    flags: Option<PendingFlags>,
-    position_dirty: bool,
-}
-
-fn state_off(field: usize) -> i32 {
-    field as i32
 }
 
 pub(crate) fn reg_off(r: usize) -> i32 {
@@ -97,6 +100,10 @@ pub(crate) fn seg_off(seg: u8, field: usize) -> i32 {
 
 fn lazy_off(field: usize) -> i32 {
     (offset_of!(CpuState, lazy) + field) as i32
+}
+
+fn state_off(field: usize) -> i32 {
+    field as i32
 }
 
 pub(crate) fn mask(size: u8) -> i64 {
@@ -119,72 +126,328 @@ pub(crate) fn flag_op(alu: AluOp) -> (FlagOp, bool) {
     }
 }
 
+/// `extern "C" fn(*mut JitContext, second) -> u32`, the shape of every helper.
+fn helper_sig(isa: &dyn TargetIsa, second: Type) -> Signature {
+    let ptr = isa.pointer_type();
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(second));
+    sig.returns.push(AbiParam::new(types::I32));
+    sig
+}
+
 impl<'a> Emitter<'a> {
     pub fn new(mut b: FunctionBuilder<'a>, isa: &dyn TargetIsa) -> Emitter<'a> {
         let ptr = isa.pointer_type();
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
-        b.seal_block(entry);
         let (state, ctx) = (b.block_params(entry)[0], b.block_params(entry)[1]);
-        let mut step = Signature::new(isa.default_call_conv());
-        step.params.push(AbiParam::new(ptr));
-        step.params.push(AbiParam::new(ptr));
-        step.returns.push(AbiParam::new(types::I32));
-        let step_sig = b.import_signature(step);
+        let step_sig = b.import_signature(helper_sig(isa, ptr));
+        let between_sig = b.import_signature(helper_sig(isa, types::I64));
+        let condition_sig = b.import_signature(helper_sig(isa, types::I32));
         let regs = std::array::from_fn(|_| Cached {
             var: b.declare_var(types::I64),
             loaded: false,
             dirty: false,
         });
         let flag_vars = std::array::from_fn(|_| b.declare_var(types::I32));
-        let t = MemFlagsData::trusted();
-        let eip0 = b
-            .ins()
-            .load(types::I32, t, state, state_off(offset_of!(CpuState, eip)));
-        let icount0 = b.ins().load(
-            types::I64,
-            t,
-            state,
-            state_off(offset_of!(CpuState, icount)),
-        );
+        let icount0 = b.ins().iconst(types::I64, 0);
         Emitter {
             b,
             ptr,
             state,
             ctx,
             step_sig,
+            between_sig,
+            condition_sig,
             regs,
             flags: None,
             flag_vars,
-            eip0,
-            icount0,
-            eip_delta: 0,
-            done: 0,
             position_dirty: false,
-            ip_mask: u32::MAX,
+            eip: 0,
+            icount0,
+            done: 0,
             frontend: isa.frontend_config(),
         }
     }
 
-    /// Translates every op of `block` and finishes the function.
-    pub fn block(mut self, block: &Block) {
-        self.ip_mask = block.ops.first().map_or(u32::MAX, |op| op.ip_mask);
-        for op in &block.ops {
-            if self.inline(op) {
-                self.position_dirty = true;
-            } else {
-                self.call_step(op);
-            }
-            self.eip_delta = self.eip_delta.wrapping_add(op.len as u32);
-            self.done += 1;
+    /// Translates every block of `region` and finishes the function.
+    pub fn region(mut self, region: &Region) {
+        let entries: Vec<IrBlock> = region.eips.iter().map(|_| self.b.create_block()).collect();
+        self.b.ins().jump(entries[0], &[]);
+        for (i, &entry) in entries.iter().enumerate() {
+            self.b.switch_to_block(entry);
+            self.block(region, &entries, i);
         }
-        self.sync();
-        let zero = self.b.ins().iconst(types::I32, context::CONTINUE as i64);
-        self.b.ins().return_(&[zero]);
         self.b.seal_all_blocks();
         self.b.finalize(self.frontend);
     }
+
+    /// The `i`th block of the region, from its entry (where `CpuState` is current).
+    fn block(&mut self, region: &Region, entries: &[IrBlock], i: usize) {
+        let block: &Block = region.block(i);
+        self.restore(Known {
+            regs: self.regs.map(|r| Cached {
+                loaded: false,
+                dirty: false,
+                ..r
+            }),
+            flags: None,
+            position_dirty: false,
+        });
+        self.eip = region.eips[i];
+        self.done = 0;
+        self.icount0 = self.b.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            self.state,
+            state_off(offset_of!(CpuState, icount)),
+        );
+        let (last, body) = block.ops.split_last().expect("a block has an op");
+        for op in body {
+            self.op(op);
+        }
+        match last.form {
+            Form::Jcc => self.jcc(last, region, entries),
+            Form::JmpRel => self.jmp(last, region, entries),
+            _ => {
+                // A block ends at an inlined op only where it was cut short (by its length
+                // cap): the next op follows. After a helper's op (a control transfer, or an
+                // op that may change the mode or the address space) the dispatcher looks.
+                if self.op(last) {
+                    let next = self.eip;
+                    self.edge(next, region, entries);
+                } else {
+                    self.leave(CONTINUE);
+                }
+            }
+        }
+    }
+
+    /// One op that is not the block's last branch; whether it was inlined.
+    fn op(&mut self, op: &Op) -> bool {
+        let inlined = self.inline(op);
+        if inlined {
+            self.position_dirty = true;
+        } else {
+            self.call_step(op);
+        }
+        self.eip = next_eip(op, self.eip);
+        self.done += 1;
+        inlined
+    }
+
+    // ---- control flow ----
+
+    /// Returns `code` from the compiled function.
+    fn leave(&mut self, code: u32) {
+        let v = self.b.ins().iconst(types::I32, code as i64);
+        self.b.ins().return_(&[v]);
+    }
+
+    /// Goes on at `target` once the current op has retired: to the region's block there if
+    /// the dispatcher would run it next, back to the dispatcher otherwise.
+    fn edge(&mut self, target: u32, region: &Region, entries: &[IrBlock]) {
+        self.sync();
+        self.store_position(target, self.done);
+        let Some(j) = region.index_of(target) else {
+            self.leave(CONTINUE);
+            return;
+        };
+        let ops = region.block(j).ops.len() as i64;
+        let t = MemFlagsData::trusted();
+        let ran = self.b.ins().load(
+            types::I32,
+            t,
+            self.ctx,
+            offset_of!(JitContext, helper_ran) as i32,
+        );
+        let ask = self.b.create_block();
+        let quick = self.b.create_block();
+        let out = self.b.create_block();
+        self.b.ins().brif(ran, ask, &[], quick, &[]);
+
+        self.b.switch_to_block(ask);
+        let callee = self
+            .b
+            .ins()
+            .iconst(self.ptr, context::between as *const () as usize as i64);
+        let n = self.b.ins().iconst(types::I64, ops);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.between_sig, callee, &[self.ctx, n]);
+        let r = self.b.inst_results(call)[0];
+        self.b.ins().brif(r, out, &[], entries[j], &[]);
+
+        self.b.switch_to_block(quick);
+        let end = self
+            .b
+            .ins()
+            .load(types::I64, t, self.ctx, offset_of!(JitContext, end) as i32);
+        let icount = self
+            .b
+            .ins()
+            .iadd_imm_u(self.icount0, self.done as i64 + ops);
+        let fits = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, icount, end);
+        self.b.ins().brif(fits, entries[j], &[], out, &[]);
+
+        self.b.switch_to_block(out);
+        self.leave(CONTINUE);
+    }
+
+    /// JMP rel: to the target, through the helper if it lies past CS's limit (the fault).
+    fn jmp(&mut self, op: &Op, region: &Region, entries: &[IrBlock]) {
+        let target = branch_target(op, self.eip);
+        let at = self.known();
+        let ok = self.within_cs(target);
+        let go = self.b.create_block();
+        let fault = self.b.create_block();
+        self.b.ins().brif(ok, go, &[], fault, &[]);
+        self.b.switch_to_block(fault);
+        self.restore(at);
+        self.step_alone(op);
+        self.b.switch_to_block(go);
+        self.restore(at);
+        self.done += 1;
+        self.edge(target, region, entries);
+    }
+
+    /// Jcc: the condition on the flags, then the taken or the next edge.
+    fn jcc(&mut self, op: &Op, region: &Region, entries: &[IrBlock]) {
+        let target = branch_target(op, self.eip);
+        let next = next_eip(op, self.eip);
+        let cond = self.condition(op.cc);
+        let at = self.known();
+        let taken = self.b.create_block();
+        let not_taken = self.b.create_block();
+        self.b.ins().brif(cond, taken, &[], not_taken, &[]);
+
+        self.b.switch_to_block(not_taken);
+        self.restore(at);
+        self.done += 1;
+        self.edge(next, region, entries);
+        self.done -= 1;
+
+        self.b.switch_to_block(taken);
+        self.restore(at);
+        let ok = self.within_cs(target);
+        let go = self.b.create_block();
+        let fault = self.b.create_block();
+        self.b.ins().brif(ok, go, &[], fault, &[]);
+        self.b.switch_to_block(fault);
+        self.restore(at);
+        self.step_alone(op);
+        self.b.switch_to_block(go);
+        self.restore(at);
+        self.done += 1;
+        self.edge(target, region, entries);
+    }
+
+    /// Whether a near jump to `target` stays within CS's limit (`Cpu::jump_near`).
+    fn within_cs(&mut self, target: u32) -> Value {
+        let limit = self.b.ins().load(
+            types::I32,
+            MemFlagsData::trusted(),
+            self.state,
+            seg_off(Seg::Cs as u8, offset_of!(SegmentCache, limit)),
+        );
+        self.b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, limit, target as i64)
+    }
+
+    /// Runs `op` through the helper and leaves whatever it says: for a branch whose fast
+    /// path does not apply.
+    fn step_alone(&mut self, op: &Op) {
+        self.sync();
+        self.store_position(self.eip, self.done);
+        let go_on = self.step_and_check(op);
+        self.b.switch_to_block(go_on);
+        self.leave(CONTINUE);
+    }
+
+    /// Condition code `cc` as a boolean: computed from flags an inlined op of this block
+    /// set, or by the `condition` helper on the flags in `CpuState`.
+    fn condition(&mut self, cc: u8) -> Value {
+        let Some(f) = self.flags else {
+            self.sync();
+            let callee = self
+                .b
+                .ins()
+                .iconst(self.ptr, context::condition as *const () as usize as i64);
+            let code = self.b.ins().iconst(types::I32, cc as i64);
+            let call = self
+                .b
+                .ins()
+                .call_indirect(self.condition_sig, callee, &[self.ctx, code]);
+            return self.b.inst_results(call)[0];
+        };
+        let [a, b, res] = self.flag_vars.map(|v| self.b.use_var(v));
+        let sign = 1i64 << (f.size as u32 * 8 - 1);
+        let m = mask(f.size);
+        let zero = {
+            let r = self.b.ins().band_imm_u(res, m);
+            self.b.ins().icmp_imm_u(IntCC::Equal, r, 0)
+        };
+        let sf = {
+            let r = self.b.ins().band_imm_u(res, sign);
+            self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0)
+        };
+        let no = self.b.ins().iconst(types::I8, 0);
+        let (cf, of) = match f.op {
+            FlagOp::Add => {
+                let r = self.b.ins().band_imm_u(res, m);
+                let am = self.b.ins().band_imm_u(a, m);
+                let cf = self.b.ins().icmp(IntCC::UnsignedLessThan, r, am);
+                let x = self.b.ins().bxor(a, res);
+                let y = self.b.ins().bxor(b, res);
+                let o = self.b.ins().band(x, y);
+                let o = self.b.ins().band_imm_u(o, sign);
+                (cf, self.b.ins().icmp_imm_u(IntCC::NotEqual, o, 0))
+            }
+            FlagOp::Sub => {
+                let am = self.b.ins().band_imm_u(a, m);
+                let bm = self.b.ins().band_imm_u(b, m);
+                let cf = self.b.ins().icmp(IntCC::UnsignedLessThan, am, bm);
+                let x = self.b.ins().bxor(a, b);
+                let y = self.b.ins().bxor(a, res);
+                let o = self.b.ins().band(x, y);
+                let o = self.b.ins().band_imm_u(o, sign);
+                (cf, self.b.ins().icmp_imm_u(IntCC::NotEqual, o, 0))
+            }
+            _ => (no, no),
+        };
+        let r = match cc >> 1 {
+            0 => of,
+            1 => cf,
+            2 => zero,
+            3 => self.b.ins().bor(cf, zero),
+            4 => sf,
+            5 => {
+                let low = self.b.ins().band_imm_u(res, 0xFF);
+                let ones = self.b.ins().popcnt(low);
+                let odd = self.b.ins().band_imm_u(ones, 1);
+                self.b.ins().icmp_imm_u(IntCC::Equal, odd, 0)
+            }
+            6 => self.b.ins().bxor(sf, of),
+            _ => {
+                let lt = self.b.ins().bxor(sf, of);
+                self.b.ins().bor(zero, lt)
+            }
+        };
+        if cc & 1 != 0 {
+            self.b.ins().bxor_imm_u(r, 1)
+        } else {
+            r
+        }
+    }
+
+    // ---- flags and registers ----
 
     /// Records an inlined operation's lazy flags (`CpuState::set_lazy` for the operations
     /// that keep no flag of the ones before).
@@ -194,18 +457,6 @@ impl<'a> Emitter<'a> {
         }
         self.flags = Some(PendingFlags { op, size });
     }
-
-    /// Reloads the registers `after` holds from `CpuState` (where a helper left them).
-    pub(crate) fn reload(&mut self, after: &Known) {
-        for r in 0..GPRS {
-            self.regs[r].loaded = false;
-            if after.regs[r].loaded {
-                self.reg64(r);
-            }
-        }
-    }
-
-    // ---- registers ----
 
     pub(crate) fn reg64(&mut self, r: usize) -> Value {
         let c = self.regs[r];
@@ -271,8 +522,7 @@ impl<'a> Emitter<'a> {
 
     // ---- write-back ----
 
-    /// Stores everything newer than `CpuState`: registers, lazy flags, EIP and the count of
-    /// the current op.
+    /// Stores the registers and lazy flags newer than `CpuState`.
     pub(crate) fn sync(&mut self) {
         let t = MemFlagsData::trusted();
         for r in 0..GPRS {
@@ -301,52 +551,39 @@ impl<'a> Emitter<'a> {
                 self.b.ins().store(t, v, self.state, lazy_off(field));
             }
         }
+    }
+
+    /// Stores EIP and the instruction count (`done` ops of the block retired).
+    fn store_position(&mut self, eip: u32, done: u64) {
+        let t = MemFlagsData::trusted();
+        let eip = self.b.ins().iconst(types::I64, eip as i64);
+        self.b
+            .ins()
+            .store(t, eip, self.state, state_off(offset_of!(CpuState, eip)));
+        let icount = self.b.ins().iadd_imm_u(self.icount0, done as i64);
+        self.b
+            .ins()
+            .store(t, icount, self.state, state_off(offset_of!(CpuState, icount)));
+        self.position_dirty = false;
+    }
+
+    /// Stores everything, and the position of the current op, before a helper runs it.
+    pub(crate) fn sync_for_helper(&mut self) {
+        self.sync();
         if self.position_dirty {
-            let eip = self.eip_now();
-            let eip = self.b.ins().uextend(types::I64, eip);
-            self.b
-                .ins()
-                .store(t, eip, self.state, state_off(offset_of!(CpuState, eip)));
-            let icount = self.b.ins().iadd_imm_u(self.icount0, self.done as i64);
-            self.b.ins().store(
-                t,
-                icount,
-                self.state,
-                state_off(offset_of!(CpuState, icount)),
-            );
-            self.position_dirty = false;
-        }
-    }
-
-    /// EIP of the current op.
-    fn eip_now(&mut self) -> Value {
-        // Wrapping at 64 KiB in 16-bit code is the same on the sum as on each step.
-        let v = self.b.ins().iadd_imm_u(self.eip0, self.eip_delta as i64);
-        self.ip_masked(v)
-    }
-
-    fn ip_masked(&mut self, v: Value) -> Value {
-        match self.ip_mask {
-            u32::MAX => v,
-            m => self.b.ins().band_imm_u(v, m as i64),
-        }
-    }
-
-    /// Forgets every cached value (after a helper, which may change any of them).
-    fn forget(&mut self) {
-        for r in &mut self.regs {
-            r.loaded = false;
+            self.store_position(self.eip, self.done);
         }
     }
 
     /// Calls `step` for `op`; leaves the block if it says so. A helper that goes on has
-    /// retired the op, so EIP and the count in `CpuState` are current; after the block's
-    /// last op (a jump, say) EIP is the helper's to set, and the block stores no other.
+    /// retired the op, so EIP and the count in `CpuState` are current.
     fn call_step(&mut self, op: &Op) {
-        self.sync();
+        self.sync_for_helper();
         let go_on = self.step_and_check(op);
         self.b.switch_to_block(go_on);
-        self.forget();
+        for r in &mut self.regs {
+            r.loaded = false;
+        }
     }
 
     pub(crate) fn known(&self) -> Known {
@@ -361,6 +598,16 @@ impl<'a> Emitter<'a> {
         self.regs = k.regs;
         self.flags = k.flags;
         self.position_dirty = k.position_dirty;
+    }
+
+    /// Reloads the registers `after` holds from `CpuState` (where a helper left them).
+    pub(crate) fn reload(&mut self, after: &Known) {
+        for r in 0..GPRS {
+            self.regs[r].loaded = false;
+            if after.regs[r].loaded {
+                self.reg64(r);
+            }
+        }
     }
 
     /// Emits the call of `step` for `op` and the return when it leaves; returns the block
@@ -380,8 +627,7 @@ impl<'a> Emitter<'a> {
         let go_on = self.b.create_block();
         self.b.ins().brif(r, leave, &[], go_on, &[]);
         self.b.switch_to_block(leave);
-        let left = self.b.ins().iconst(types::I32, LEFT as i64);
-        self.b.ins().return_(&[left]);
+        self.leave(LEFT);
         go_on
     }
 }

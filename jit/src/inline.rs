@@ -44,7 +44,7 @@ impl Emitter<'_> {
     /// Emits `op` inline if its form allows; false leaves it to the helper.
     pub(crate) fn inline(&mut self, op: &Op) -> bool {
         match op.form {
-            Form::Other => return false,
+            Form::Other | Form::Jcc | Form::JmpRel => return false,
             Form::MovRR => {
                 let v = self.get(reg(op.src), op.size);
                 self.set(reg(op.dst), op.size, v);
@@ -159,7 +159,7 @@ impl Emitter<'_> {
         // leaves the flags alone, so the pending flag values stay valid across it.
         self.b.switch_to_block(slow);
         self.restore(before);
-        self.sync();
+        self.sync_for_helper();
         let go_on = self.step_and_check(op);
         self.b.switch_to_block(go_on);
         self.reload(&after);

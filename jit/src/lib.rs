@@ -13,7 +13,9 @@ mod code_cache;
 mod context;
 mod emit;
 mod inline;
+mod region;
 
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use amber_cpu::block::{Block, JitSlot};
@@ -57,6 +59,8 @@ pub struct JitStats {
     pub blocks_compiled: u64,
     /// Guest instructions in the blocks compiled.
     pub ops_compiled: u64,
+    /// Further blocks compiled into the regions of those.
+    pub region_blocks: u64,
     /// Host code bytes produced.
     pub code_bytes: u64,
     pub compile_time: Duration,
@@ -74,6 +78,9 @@ pub struct Jit {
     cache: CodeCache,
     config: JitConfig,
     stats: JitStats,
+    /// The blocks compiled code was translated from beyond each region's head: the code
+    /// points at their ops. Dropped with the code when the cache is emptied.
+    members: Vec<Rc<Block>>,
 }
 
 /// Whether amber can compile for this host: Cranelift has a backend for it and the code
@@ -102,6 +109,7 @@ impl Jit {
             cache,
             config,
             stats: JitStats::default(),
+            members: Vec::new(),
         })
     }
 
@@ -114,14 +122,15 @@ impl Jit {
         self.cache.used()
     }
 
-    /// Compiles `block` into the cache; `UNCOMPILABLE` if Cranelift refuses or the code
-    /// would need relocating.
-    fn compile(&mut self, cpu: &mut Cpu, block: &Block) -> usize {
+    /// Compiles the region of `block`, entered at `eip`, into the cache; `UNCOMPILABLE` if
+    /// Cranelift refuses or the code would need relocating.
+    fn compile(&mut self, cpu: &mut Cpu, bus: &mut dyn Bus, block: &Block, eip: u32) -> usize {
         let start = Instant::now();
+        let region = region::Region::discover(cpu, bus, block, eip);
         self.ctx.clear();
         self.ctx.func.signature = emit::block_signature(&*self.isa);
         let builder = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-        emit::Emitter::new(builder, &*self.isa).block(block);
+        emit::Emitter::new(builder, &*self.isa).region(&region);
         let code = match self.ctx.compile(&*self.isa, &mut ControlPlane::default()) {
             Ok(c) if c.buffer.relocs().is_empty() => c.code_buffer().to_vec(),
             Ok(_) => return UNCOMPILABLE,
@@ -140,6 +149,7 @@ impl Jit {
                 // Full: every compiled block goes, with the decoded blocks that point at them.
                 cpu.flush_code();
                 self.cache.clear();
+                self.members.clear();
                 self.stats.flushes += 1;
                 match self.cache.insert(&code) {
                     Some(a) => a,
@@ -149,6 +159,8 @@ impl Jit {
         };
         self.stats.blocks_compiled += 1;
         self.stats.ops_compiled += block.ops.len() as u64;
+        self.stats.region_blocks += region.blocks.len() as u64;
+        self.members.extend(region.blocks.into_iter().map(|(_, b)| b));
         self.stats.code_bytes += code.len() as u64;
         self.stats.compile_time += start.elapsed();
         addr as usize
@@ -156,16 +168,26 @@ impl Jit {
 }
 
 impl Translator for Jit {
-    fn execute(&mut self, cpu: &mut Cpu, bus: &mut dyn Bus, block: &Block) -> Option<Step> {
+    fn execute(
+        &mut self,
+        cpu: &mut Cpu,
+        bus: &mut dyn Bus,
+        block: &Block,
+        end: u64,
+    ) -> Option<Step> {
         let mut slot: JitSlot = block.jit.get();
+        let eip = cpu.state.eip32();
         if slot.code == 0 {
             slot.runs += 1;
             if slot.runs >= self.config.threshold {
-                slot.code = self.compile(cpu, block);
+                slot.code = self.compile(cpu, bus, block, eip);
+                slot.eip = eip;
             }
             block.jit.set(slot);
         }
-        if slot.code == 0 || slot.code == UNCOMPILABLE {
+        // Compiled for another entry EIP (the same code reached through another CS base):
+        // its branch targets would be wrong here.
+        if slot.code == 0 || slot.code == UNCOMPILABLE || slot.eip != eip {
             return None;
         }
         self.stats.runs += 1;
@@ -179,6 +201,8 @@ impl Translator for Jit {
         let mut ctx = JitContext {
             tlb_read,
             tlb_write,
+            end,
+            helper_ran: 0,
             cpu,
             bus,
             exit: None,
@@ -202,9 +226,10 @@ impl Translator for Jit {
         let s = &self.stats;
         let per_block = s.compile_time.as_secs_f64() * 1e6 / s.blocks_compiled.max(1) as f64;
         format!(
-            "JIT: {} blocks compiled ({} instructions, {} KiB of code, {per_block:.0} us each), \
-             {} compiled runs, {} cache flushes",
+            "JIT: {} blocks compiled with {} more in their regions ({} instructions, {} KiB of \
+             code, {per_block:.0} us each), {} compiled runs, {} cache flushes",
             s.blocks_compiled,
+            s.region_blocks,
             s.ops_compiled,
             s.code_bytes / 1024,
             s.runs,

@@ -152,12 +152,38 @@ fn instruction(rng: &mut Rng, code32: bool, out: &mut Vec<u8>) {
 }
 
 /// A loop of `n` random instructions at `CODE`, closed by a JMP back to its start, so the
-/// second time round the compiled block runs with the TLB entries of the first.
+/// second time round the compiled block runs with the TLB entries of the first. One in
+/// eight is a Jcc (every condition) to the start of a random instruction, forwards or back.
 fn program(rng: &mut Rng, n: usize, code32: bool) -> Vec<u8> {
-    let mut code = Vec::new();
-    for _ in 0..n {
-        instruction(rng, code32, &mut code);
+    let rel = if code32 { 4 } else { 2 };
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    let mut branches = Vec::new();
+    for i in 0..n {
+        let mut part = Vec::new();
+        if rng.below(8) == 0 {
+            part.extend([0x0F, 0x80 | rng.below(16) as u8]);
+            part.extend(vec![0; rel]);
+            branches.push((i, rng.below(n as u64) as usize));
+        } else {
+            instruction(rng, code32, &mut part);
+        }
+        parts.push(part);
     }
+    let starts: Vec<usize> = parts
+        .iter()
+        .scan(0, |at, p| {
+            let start = *at;
+            *at += p.len();
+            Some(start)
+        })
+        .collect();
+    for (i, target) in branches {
+        let from = (starts[i] + parts[i].len()) as i64;
+        let disp = (starts[target] as i64 - from).to_le_bytes();
+        let len = parts[i].len();
+        parts[i][len - rel..].copy_from_slice(&disp[..rel]);
+    }
+    let mut code = parts.concat();
     code.push(0xE9);
     if code32 {
         let back = -(code.len() as i32 + 4);

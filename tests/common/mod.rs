@@ -88,8 +88,27 @@ pub fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
 /// Runs amber headless with `args` (a boot and a screen script ending in `--until-screen`)
 /// until the script's last text shows, `limit` at the most; the test fails if it never
 /// does. Returns the screen's text at the end.
+///
+/// The run is made twice, with the JIT and without: a scripted run is deterministic, so both
+/// must end on the same screen after the same number of instructions.
 pub fn run_to_screen(name: &str, args: &[&str], limit: Duration) -> String {
-    let text = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.screen.txt"));
+    let (screen, count) = screen_run(name, args, "--jit", limit);
+    let (interpreted, interpreted_count) = screen_run(name, args, "--no-jit", limit);
+    assert_eq!(
+        screen, interpreted,
+        "{name}: the JIT's screen (first) and the interpreter's"
+    );
+    assert_eq!(
+        count, interpreted_count,
+        "{name}: instructions to the same screen, JIT and interpreter"
+    );
+    screen
+}
+
+/// One run for `run_to_screen`, with `jit` (`--jit` or `--no-jit`): the screen's text and
+/// the instruction count `--stats` reports.
+fn screen_run(name: &str, args: &[&str], jit: &str, limit: Duration) -> (String, String) {
+    let text = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}{jit}.screen.txt"));
     let timeout = format!("{}s", limit.as_secs());
     let out = run(Command::new(env!("CARGO_BIN_EXE_amber"))
         .args([
@@ -97,6 +116,8 @@ pub fn run_to_screen(name: &str, args: &[&str], limit: Duration) -> String {
             "--headless",
             "--serial",
             "none",
+            "--stats",
+            jit,
             "--timeout",
             &timeout,
         ])
@@ -104,11 +125,18 @@ pub fn run_to_screen(name: &str, args: &[&str], limit: Duration) -> String {
         .arg("--screen-text")
         .arg(&text));
     let screen = std::fs::read_to_string(&text).unwrap_or_default();
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{name}: the text never showed: {}\n{screen}",
-        String::from_utf8_lossy(&out.stderr)
+        "{name} ({jit}): the text never showed: {stderr}\n{screen}"
     );
-    screen
+    let count = stderr
+        .lines()
+        .find(|l| l.contains(" instructions, "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or_default()
+        .to_string();
+    assert!(!count.is_empty(), "{name} ({jit}): no instruction count");
+    (screen, count)
 }

@@ -151,10 +151,11 @@ fn prefixes(bytes: &[u8]) -> (bool, bool, usize) {
 }
 
 impl Cpu {
-    /// Decodes the block starting at CS:EIP (physical address `phys`) and caches it.
+    /// Decodes the block starting at CS:`start` (physical address `phys`) and caches it.
     pub(crate) fn decode_block(
         &mut self,
         bus: &mut dyn Bus,
+        start: u32,
         phys: u32,
         mode: u32,
     ) -> Result<Rc<Block>, Fault> {
@@ -163,7 +164,7 @@ impl Cpu {
         let first_page = phys >> 12;
         let mut pages = [first_page; 2];
         let mut ops = Vec::new();
-        let mut eip = self.state.eip32();
+        let mut eip = start;
         let mut lin_page = self.state.seg[Seg::Cs as usize].base.wrapping_add(eip) >> 12;
         loop {
             let (op, ends) = match self.decode_one(bus, eip) {

@@ -635,7 +635,17 @@ pub enum Form {
     AluRR(AluOp),
     /// An ALU operation on a register with an immediate source.
     AluRI(AluOp),
+    /// A conditional near jump (`control::jcc`).
+    Jcc,
+    /// A relative near jump (`control::jmp_rel`).
+    JmpRel,
 }
+
+/// Handlers the JIT inlines as they are (they have no specialised handler).
+const INLINED: &[(Handler, Form)] = &[
+    (control::jcc, Form::Jcc),
+    (control::jmp_rel, Form::JmpRel),
+];
 
 /// A general handler and its specialised forms by operand kinds.
 struct Forms {
@@ -677,6 +687,9 @@ const SPECIALISED: &[Forms] = &[
 /// which form it is.
 pub fn specialise(op: &Op) -> (Handler, Form) {
     let general = op.exec as usize;
+    if let Some(&(_, form)) = INLINED.iter().find(|&&(h, _)| h as usize == general) {
+        return (op.exec, form);
+    }
     let Some(row) = SPECIALISED.iter().find(|r| r.general as usize == general) else {
         return (op.exec, Form::Other);
     };

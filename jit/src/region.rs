@@ -1,0 +1,111 @@
+//! A region: the hot block and the blocks its direct branches lead to on the same physical
+//! page, compiled together into one function so that a loop among them runs without
+//! returning to the dispatcher. Branch targets are absolute EIPs: a region is compiled for
+//! the EIP its head was entered at, and runs only when entered there again.
+//!
+//! Only blocks lying wholly on the head's first page are taken in: a store into that page
+//! drops the head with every other block decoded from it, so compiled code never outlives
+//! the code it was translated from.
+
+use std::rc::Rc;
+
+use amber_cpu::block::Block;
+use amber_cpu::decode::{Form, Op};
+use amber_cpu::flags::size_mask;
+use amber_cpu::{Bus, Cpu};
+
+/// Most blocks in a region, and most instructions.
+const MAX_BLOCKS: usize = 16;
+const MAX_OPS: usize = 384;
+
+/// The blocks of a region: the head first, each with the EIP it starts at.
+pub struct Region<'a> {
+    pub head: &'a Block,
+    pub blocks: Vec<(u32, Rc<Block>)>,
+    pub eips: Vec<u32>,
+}
+
+/// EIP after `op` at `eip` (`Cpu::advance`).
+pub fn next_eip(op: &Op, eip: u32) -> u32 {
+    eip.wrapping_add(op.len as u32) & op.ip_mask
+}
+
+/// The target of a relative branch `op` at `eip` (`control::rel_target`, truncated to the
+/// operand size as `jump_near` does).
+pub fn branch_target(op: &Op, eip: u32) -> u32 {
+    eip.wrapping_add(op.len as u32).wrapping_add(op.imm) & size_mask(op.osize)
+}
+
+/// Where control may go after `block` at `eip` without the dispatcher: a branch's targets,
+/// or the next instruction after a block cut short (by its length cap) at an inlined op.
+pub fn successors(block: &Block, eip: u32) -> Vec<u32> {
+    let Some(last) = block.ops.last() else {
+        return Vec::new();
+    };
+    let last_eip = block.ops[..block.ops.len() - 1]
+        .iter()
+        .fold(eip, |e, op| next_eip(op, e));
+    let next = next_eip(last, last_eip);
+    match last.form {
+        Form::Jcc => vec![branch_target(last, last_eip), next],
+        Form::JmpRel => vec![branch_target(last, last_eip)],
+        Form::Other => Vec::new(),
+        _ => vec![next],
+    }
+}
+
+impl<'a> Region<'a> {
+    /// The region of `head`, entered at `eip`.
+    pub fn discover(cpu: &mut Cpu, bus: &mut dyn Bus, head: &'a Block, eip: u32) -> Region<'a> {
+        let mut region = Region {
+            head,
+            blocks: Vec::new(),
+            eips: vec![eip],
+        };
+        let page = head.phys & !0xFFF;
+        let mut ops = head.ops.len();
+        let mut i = 0;
+        while i < region.eips.len() {
+            let from = region.eips[i];
+            let block = if i == 0 {
+                head
+            } else {
+                &region.blocks[i - 1].1
+            };
+            for target in successors(block, from) {
+                if region.eips.len() >= MAX_BLOCKS || region.eips.contains(&target) {
+                    continue;
+                }
+                let offset = (head.phys & 0xFFF) as i64 + target as i64 - eip as i64;
+                if !(0..0x1000).contains(&offset) {
+                    continue;
+                }
+                let Ok(b) = cpu.block_at(bus, target) else {
+                    continue;
+                };
+                let on_page = b.phys == page + offset as u32 && b.pages == [page >> 12; 2];
+                if !on_page || b.mode != head.mode || ops + b.ops.len() > MAX_OPS {
+                    continue;
+                }
+                ops += b.ops.len();
+                region.eips.push(target);
+                region.blocks.push((target, b));
+            }
+            i += 1;
+        }
+        region
+    }
+
+    /// The `i`th block (0 is the head).
+    pub fn block(&self, i: usize) -> &Block {
+        if i == 0 {
+            self.head
+        } else {
+            &self.blocks[i - 1].1
+        }
+    }
+
+    pub fn index_of(&self, eip: u32) -> Option<usize> {
+        self.eips.iter().position(|&e| e == eip)
+    }
+}
