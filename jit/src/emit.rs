@@ -211,6 +211,8 @@ impl<'a> Emitter<'a> {
         match last.form {
             Form::Jcc => self.jcc(last, region, entries),
             Form::JmpRel => self.jmp(last, region, entries),
+            Form::CallRel => self.call(last, region, entries),
+            Form::RetNear => self.ret(last, region, entries),
             _ => {
                 // A block ends at an inlined op only where it was cut short (by its length
                 // cap): the next op follows. After a helper's op (a control transfer, or an
@@ -241,7 +243,7 @@ impl<'a> Emitter<'a> {
     // ---- control flow ----
 
     /// Returns `code` from the compiled function.
-    fn leave(&mut self, code: u32) {
+    pub(crate) fn leave(&mut self, code: u32) {
         let v = self.b.ins().iconst(types::I32, code as i64);
         self.b.ins().return_(&[v]);
     }
@@ -348,6 +350,82 @@ impl<'a> Emitter<'a> {
         self.edge(target, region, entries);
     }
 
+    /// CALL rel (`control::call_near`): the target checked against CS's limit, the return
+    /// address pushed, then on to the target.
+    fn call(&mut self, op: &Op, region: &Region, entries: &[IrBlock]) {
+        let target = branch_target(op, self.eip);
+        let ret = next_eip(op, self.eip);
+        let at = self.known();
+        let ok = self.within_cs(target);
+        let go = self.b.create_block();
+        let fault = self.b.create_block();
+        self.b.ins().brif(ok, go, &[], fault, &[]);
+        self.b.switch_to_block(fault);
+        self.restore(at);
+        self.step_alone(op);
+        self.b.switch_to_block(go);
+        self.restore(at);
+        let v = self.b.ins().iconst(types::I32, ret as i64);
+        self.push(op, op.osize, v, true);
+        self.done += 1;
+        self.edge(target, region, entries);
+    }
+
+    /// RET near (`control::ret_near`): the return address popped and checked against CS's
+    /// limit, ESP moved past it and the immediate; then on to the region's block at that
+    /// address if there is one (a return site of a call in the region), else back to the
+    /// dispatcher.
+    fn ret(&mut self, op: &Op, region: &Region, entries: &[IrBlock]) {
+        let target = self.b.declare_var(types::I32);
+        let (off, big) = self.stack_offset(0);
+        let size = op.osize;
+        let place = crate::inline::Place {
+            seg: Seg::Ss as u8,
+            off,
+            size,
+            access: crate::inline::Access::Read,
+        };
+        self.guarded_then(op, place, false, true, |e, addr| {
+            let t = e.load(addr, size);
+            e.b.def_var(target, t);
+        });
+        let t = self.b.use_var(target);
+        let limit = self.b.ins().load(
+            types::I32,
+            MemFlagsData::trusted(),
+            self.state,
+            seg_off(Seg::Cs as u8, offset_of!(SegmentCache, limit)),
+        );
+        let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, t, limit);
+        let at = self.known();
+        let go = self.b.create_block();
+        let fault = self.b.create_block();
+        self.b.ins().brif(ok, go, &[], fault, &[]);
+        self.b.switch_to_block(fault);
+        self.restore(at);
+        self.step_alone(op);
+        self.b.switch_to_block(go);
+        self.restore(at);
+        self.adjust_sp(big, size as i64 + (op.imm & 0xFFFF) as i64);
+        self.done += 1;
+        let at = self.known();
+        for &site in &region.return_sites {
+            let here = self.b.ins().icmp_imm_u(IntCC::Equal, t, site as i64);
+            let chain = self.b.create_block();
+            let other = self.b.create_block();
+            self.b.ins().brif(here, chain, &[], other, &[]);
+            self.b.switch_to_block(chain);
+            self.restore(at);
+            self.edge(site, region, entries);
+            self.b.switch_to_block(other);
+            self.restore(at);
+        }
+        self.sync();
+        let eip = self.b.ins().uextend(types::I64, t);
+        self.store_position_value(eip, self.done);
+        self.leave(CONTINUE);
+    }
+
     /// Whether a near jump to `target` stays within CS's limit (`Cpu::jump_near`).
     fn within_cs(&mut self, target: u32) -> Value {
         let limit = self.b.ins().load(
@@ -419,6 +497,12 @@ impl<'a> Emitter<'a> {
                 let o = self.b.ins().band(x, y);
                 let o = self.b.ins().band_imm_u(o, sign);
                 (cf, self.b.ins().icmp_imm_u(IntCC::NotEqual, o, 0))
+            }
+            FlagOp::Inc | FlagOp::Dec => {
+                let r = self.b.ins().band_imm_u(res, m);
+                let edge = if f.op == FlagOp::Inc { sign } else { sign - 1 };
+                let of = self.b.ins().icmp_imm_u(IntCC::Equal, r, edge);
+                (self.carry(), of)
             }
             _ => (no, no),
         };
@@ -555,15 +639,23 @@ impl<'a> Emitter<'a> {
 
     /// Stores EIP and the instruction count (`done` ops of the block retired).
     fn store_position(&mut self, eip: u32, done: u64) {
-        let t = MemFlagsData::trusted();
         let eip = self.b.ins().iconst(types::I64, eip as i64);
+        self.store_position_value(eip, done);
+    }
+
+    /// `store_position` with EIP a value.
+    fn store_position_value(&mut self, eip: Value, done: u64) {
+        let t = MemFlagsData::trusted();
         self.b
             .ins()
             .store(t, eip, self.state, state_off(offset_of!(CpuState, eip)));
         let icount = self.b.ins().iadd_imm_u(self.icount0, done as i64);
-        self.b
-            .ins()
-            .store(t, icount, self.state, state_off(offset_of!(CpuState, icount)));
+        self.b.ins().store(
+            t,
+            icount,
+            self.state,
+            state_off(offset_of!(CpuState, icount)),
+        );
         self.position_dirty = false;
     }
 
@@ -600,14 +692,127 @@ impl<'a> Emitter<'a> {
         self.position_dirty = k.position_dirty;
     }
 
-    /// Reloads the registers `after` holds from `CpuState` (where a helper left them).
-    pub(crate) fn reload(&mut self, after: &Known) {
+    /// Reloads the registers `after` holds from `CpuState` (where a helper left them), and
+    /// with `flags` the lazy flags' operands and result (the helper ran an op that records
+    /// the same operation the fast path does).
+    pub(crate) fn reload(&mut self, after: &Known, flags: bool) {
         for r in 0..GPRS {
             self.regs[r].loaded = false;
             if after.regs[r].loaded {
                 self.reg64(r);
             }
         }
+        if flags {
+            let fields = [
+                offset_of!(LazyFlags, a),
+                offset_of!(LazyFlags, b),
+                offset_of!(LazyFlags, res),
+            ];
+            for (var, field) in self.flag_vars.into_iter().zip(fields) {
+                let v = self.b.ins().load(
+                    types::I32,
+                    MemFlagsData::trusted(),
+                    self.state,
+                    lazy_off(field),
+                );
+                self.b.def_var(var, v);
+            }
+        }
+    }
+
+    /// Writes a whole 64-bit register.
+    pub(crate) fn set64(&mut self, r: usize, v: Value) {
+        self.b.def_var(self.regs[r].var, v);
+        self.regs[r].loaded = true;
+        self.regs[r].dirty = true;
+    }
+
+    /// The carry flag as it stands (`CpuState::cf`), as a 0/1 byte.
+    fn carry(&mut self) -> Value {
+        let t = MemFlagsData::trusted();
+        let eflags = self.b.ins().load(
+            types::I32,
+            t,
+            self.state,
+            state_off(offset_of!(CpuState, eflags)),
+        );
+        let kept = self.b.ins().band_imm_u(eflags, 1);
+        let kept = self.b.ins().ireduce(types::I8, kept);
+        let Some(f) = self.flags else {
+            return self.carry_from_state(kept);
+        };
+        let [a, b, res] = self.flag_vars.map(|v| self.b.use_var(v));
+        let m = mask(f.size);
+        match f.op {
+            FlagOp::Add => {
+                let r = self.b.ins().band_imm_u(res, m);
+                let am = self.b.ins().band_imm_u(a, m);
+                self.b.ins().icmp(IntCC::UnsignedLessThan, r, am)
+            }
+            FlagOp::Sub => {
+                let am = self.b.ins().band_imm_u(a, m);
+                let bm = self.b.ins().band_imm_u(b, m);
+                self.b.ins().icmp(IntCC::UnsignedLessThan, am, bm)
+            }
+            FlagOp::Logic => self.b.ins().iconst(types::I8, 0),
+            FlagOp::None | FlagOp::Inc | FlagOp::Dec => kept,
+        }
+    }
+
+    /// The carry from the lazy flags in `CpuState` (`kept` is EFLAGS.CF).
+    fn carry_from_state(&mut self, kept: Value) -> Value {
+        let t = MemFlagsData::trusted();
+        let load = |e: &mut Self, ty, field| e.b.ins().load(ty, t, e.state, lazy_off(field));
+        let op = load(self, types::I8, offset_of!(LazyFlags, op));
+        let size = load(self, types::I8, offset_of!(LazyFlags, size));
+        let a = load(self, types::I32, offset_of!(LazyFlags, a));
+        let b = load(self, types::I32, offset_of!(LazyFlags, b));
+        let res = load(self, types::I32, offset_of!(LazyFlags, res));
+        let m8 = self.b.ins().iconst(types::I32, 0xFF);
+        let m16 = self.b.ins().iconst(types::I32, 0xFFFF);
+        let m32 = self
+            .b
+            .ins()
+            .iconst(types::I32, 0xFFFF_FFFF_u32 as i32 as i64);
+        let is1 = self.b.ins().icmp_imm_u(IntCC::Equal, size, 1);
+        let is2 = self.b.ins().icmp_imm_u(IntCC::Equal, size, 2);
+        let m = self.b.ins().select(is2, m16, m32);
+        let m = self.b.ins().select(is1, m8, m);
+        let (am, bm, rm) = (
+            self.b.ins().band(a, m),
+            self.b.ins().band(b, m),
+            self.b.ins().band(res, m),
+        );
+        let add = self.b.ins().icmp(IntCC::UnsignedLessThan, rm, am);
+        let sub = self.b.ins().icmp(IntCC::UnsignedLessThan, am, bm);
+        let zero = self.b.ins().iconst(types::I8, 0);
+        let is_add = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, op, FlagOp::Add as i64);
+        let is_sub = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, op, FlagOp::Sub as i64);
+        let is_logic = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, op, FlagOp::Logic as i64);
+        let cf = self.b.ins().select(is_logic, zero, kept);
+        let cf = self.b.ins().select(is_sub, sub, cf);
+        self.b.ins().select(is_add, add, cf)
+    }
+
+    /// Before INC or DEC: the carry as it stands goes into EFLAGS, where it stays.
+    pub(crate) fn keep_carry(&mut self) {
+        let cf = self.carry();
+        let t = MemFlagsData::trusted();
+        let at = state_off(offset_of!(CpuState, eflags));
+        let eflags = self.b.ins().load(types::I32, t, self.state, at);
+        let cleared = self.b.ins().band_imm_s(eflags, !1);
+        let cf = self.b.ins().uextend(types::I32, cf);
+        let eflags = self.b.ins().bor(cleared, cf);
+        self.b.ins().store(t, eflags, self.state, at);
     }
 
     /// Emits the call of `step` for `op` and the return when it leaves; returns the block

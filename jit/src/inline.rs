@@ -1,22 +1,57 @@
-//! The forms compiled inline (`decode::Form`): MOV between registers, immediates and memory,
-//! and the lazily-flagged ALU operations on registers, each with the semantics of its handler
-//! in `amber_cpu::exec::fast`. A memory operand takes the interpreter's fast path inline (the
-//! segment's cached rights and limit, then the soft TLB, the same entries the interpreter
-//! fills); anything else (a TLB miss, MMIO, a page holding code, a page-crossing access, a
-//! segment check that needs the full rules) runs the op through the interpreter's handler.
+//! The forms compiled inline (`decode::Form`), each with the semantics of its handler in
+//! `amber_cpu::exec`: MOV between registers, immediates and memory; the lazily-flagged ALU
+//! operations on registers and memory; INC and DEC of a register; LEA; PUSH and POP of a
+//! register. (The near branches, calls and returns are the emitter's, `emit.rs`.)
+//!
+//! A memory operand takes the interpreter's fast path inline: the segment's cached rights and
+//! limit, then the soft TLB, the same entries the interpreter fills. Anything else (a TLB
+//! miss, MMIO, a page holding code, a page-crossing access, a segment check that needs the
+//! full rules) runs the whole op through the interpreter's handler, from the state before it.
 
 use std::mem::offset_of;
 
 use amber_cpu::decode::{AluOp, Form, Loc, Op, NO_REG};
-use amber_cpu::state::SegmentCache;
+use amber_cpu::state::{reg::ESP, FlagOp, Seg, SegmentCache};
 use amber_cpu::tlb::{TlbEntry, TLB_SIZE};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Endianness, InstBuilder, MemFlagsData, Type, Value};
 
 use crate::context::JitContext;
+use crate::context::CONTINUE;
 use crate::emit::{flag_op, mask, seg_off, Emitter};
 
 const PAGE_MASK: i64 = 0xFFF;
+
+/// What a memory operand is used for: the segment rights and the TLB half it needs.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Access {
+    Read,
+    Write,
+    /// Read, then written back (an ALU operation on memory): checked as a write, whose TLB
+    /// entries exist only for writable RAM.
+    Modify,
+}
+
+/// A memory operand: `size` bytes at `seg:off`, for `access`.
+#[derive(Clone, Copy)]
+pub(crate) struct Place {
+    pub seg: u8,
+    pub off: Value,
+    pub size: u8,
+    pub access: Access,
+}
+
+impl Place {
+    /// The memory operand of `op`, at offset `off`.
+    fn of(op: &Op, off: Value, access: Access) -> Place {
+        Place {
+            seg: op.seg,
+            off,
+            size: op.size,
+            access,
+        }
+    }
+}
 
 fn reg(loc: Loc) -> u8 {
     match loc {
@@ -44,7 +79,6 @@ impl Emitter<'_> {
     /// Emits `op` inline if its form allows; false leaves it to the helper.
     pub(crate) fn inline(&mut self, op: &Op) -> bool {
         match op.form {
-            Form::Other | Form::Jcc | Form::JmpRel => return false,
             Form::MovRR => {
                 let v = self.get(reg(op.src), op.size);
                 self.set(reg(op.dst), op.size, v);
@@ -55,22 +89,160 @@ impl Emitter<'_> {
             }
             Form::AluRR(alu) => {
                 let s = self.get(reg(op.src), op.size);
-                self.alu(op, alu, s);
+                let d = self.get(reg(op.dst), op.size);
+                self.alu(op, alu, d, s, |e, r| e.set(reg(op.dst), op.size, r));
             }
             Form::AluRI(alu) => {
                 let s = self.b.ins().iconst(types::I32, op.imm as i32 as i64);
-                self.alu(op, alu, s);
+                let d = self.get(reg(op.dst), op.size);
+                self.alu(op, alu, d, s, |e, r| e.set(reg(op.dst), op.size, r));
             }
-            Form::MovRM => self.memory(op, false),
-            Form::MovMR => self.memory(op, true),
+            Form::MovRM => {
+                let off = self.ea(op);
+                self.guarded(op, Place::of(op, off, Access::Read), false, |e, addr| {
+                    let v = e.load(addr, op.size);
+                    e.set(reg(op.dst), op.size, v);
+                });
+            }
+            Form::MovMR | Form::MovMI => {
+                let v = match op.form {
+                    Form::MovMR => self.get(reg(op.src), op.size),
+                    _ => self.b.ins().iconst(types::I32, op.imm as i32 as i64),
+                };
+                let off = self.ea(op);
+                self.guarded(op, Place::of(op, off, Access::Write), false, |e, addr| {
+                    e.store(addr, op.size, v);
+                });
+            }
+            Form::AluRM(alu) => {
+                let off = self.ea(op);
+                self.guarded(op, Place::of(op, off, Access::Read), true, |e, addr| {
+                    let s = e.load(addr, op.size);
+                    let d = e.get(reg(op.dst), op.size);
+                    e.alu(op, alu, d, s, |e, r| e.set(reg(op.dst), op.size, r));
+                });
+            }
+            Form::AluMR(alu) | Form::AluMI(alu) => {
+                let s = match op.form {
+                    Form::AluMR(_) => self.get(reg(op.src), op.size),
+                    _ => self.b.ins().iconst(types::I32, op.imm as i32 as i64),
+                };
+                let off = self.ea(op);
+                let access = if flag_op(alu).1 {
+                    Access::Modify
+                } else {
+                    Access::Read
+                };
+                self.guarded(op, Place::of(op, off, access), true, |e, addr| {
+                    let d = e.load(addr, op.size);
+                    e.alu(op, alu, d, s, |e, r| e.store(addr, op.size, r));
+                });
+            }
+            Form::IncR | Form::DecR => self.inc_dec(op),
+            Form::Lea => {
+                let ea = self.ea(op);
+                self.set(reg(op.dst), op.size, ea);
+            }
+            // The 8086 pushes SP after the decrement, later models before: the helper knows.
+            Form::PushR if reg(op.dst) as usize == ESP => return false,
+            Form::PushR => {
+                let size = op.size.max(2);
+                let v = self.get(reg(op.dst), op.size);
+                self.push(op, size, v, false);
+            }
+            Form::PopR => {
+                let size = op.size.max(2);
+                let (off, big) = self.stack_offset(0);
+                let place = Place {
+                    seg: Seg::Ss as u8,
+                    off,
+                    size,
+                    access: Access::Read,
+                };
+                self.guarded(op, place, false, |e, addr| {
+                    let v = e.load(addr, size);
+                    e.adjust_sp(big, size as i64);
+                    e.set(reg(op.dst), op.size, v);
+                });
+            }
+            Form::Other | Form::Jcc | Form::JmpRel | Form::CallRel | Form::RetNear => return false,
         }
         true
     }
 
-    /// `fast::alu_finish`: the result masked to the size, written unless CMP or TEST, and
-    /// the lazy flags recorded.
-    fn alu(&mut self, op: &Op, alu: AluOp, s: Value) {
+    /// Pushes `v` (`size` bytes) as `Cpu::push`: the store below ESP, then ESP or SP moved by
+    /// the stack's size. `leave` as for `guarded_then`.
+    pub(crate) fn push(&mut self, op: &Op, size: u8, v: Value, leave: bool) {
+        let (off, big) = self.stack_offset(-(size as i64));
+        let ss = Seg::Ss as u8;
+        let place = Place {
+            seg: ss,
+            off,
+            size,
+            access: Access::Write,
+        };
+        self.guarded_then(op, place, false, leave, |e, addr| {
+            e.store(addr, size, v);
+            e.adjust_sp(big, -(size as i64));
+        });
+    }
+
+    /// The stack offset of ESP + `delta` (SP + `delta` wrapped to 16 bits on a 16-bit
+    /// stack), and whether the stack is 32-bit.
+    pub(crate) fn stack_offset(&mut self, delta: i64) -> (Value, Value) {
+        let access = self.b.ins().load(
+            types::I16,
+            MemFlagsData::trusted(),
+            self.state,
+            seg_off(Seg::Ss as u8, offset_of!(SegmentCache, access)),
+        );
+        let db = self.b.ins().band_imm_u(access, SegmentCache::DB as i64);
+        let big = self.b.ins().icmp_imm_u(IntCC::NotEqual, db, 0);
+        let esp = self.get(ESP as u8, 4);
+        let sp = self.b.ins().iadd_imm_s(esp, delta);
+        let low = self.b.ins().band_imm_u(sp, 0xFFFF);
+        (self.b.ins().select(big, sp, low), big)
+    }
+
+    /// `Cpu::adjust_sp`: ESP + `delta` on a 32-bit stack, SP + `delta` on a 16-bit one.
+    pub(crate) fn adjust_sp(&mut self, big: Value, delta: i64) {
+        let esp = self.get(ESP as u8, 4);
+        let sp = self.b.ins().iadd_imm_s(esp, delta);
+        let wide = self.b.ins().uextend(types::I64, sp);
+        let old = self.reg64(ESP);
+        let kept = self.b.ins().band_imm_s(old, !0xFFFF);
+        let low = self.b.ins().band_imm_u(wide, 0xFFFF);
+        let narrow = self.b.ins().bor(kept, low);
+        let new = self.b.ins().select(big, wide, narrow);
+        self.set64(ESP, new);
+    }
+
+    /// `alu::inc` / `alu::dec` on a register: the carry of the flags before is kept in
+    /// EFLAGS (`CpuState::set_lazy`), then the lazy flags are recorded.
+    fn inc_dec(&mut self, op: &Op) {
         let d = self.get(reg(op.dst), op.size);
+        let (r, flag) = if op.form == Form::IncR {
+            (self.b.ins().iadd_imm_u(d, 1), FlagOp::Inc)
+        } else {
+            (self.b.ins().iadd_imm_s(d, -1), FlagOp::Dec)
+        };
+        let r = self.b.ins().band_imm_u(r, mask(op.size));
+        self.keep_carry();
+        self.set(reg(op.dst), op.size, r);
+        let one = self.b.ins().iconst(types::I32, 1);
+        self.set_flags(flag, op.size, d, one, r);
+    }
+
+    /// `fast::alu_finish` and `alu`'s `lazy_alu!`: the result masked to the size, written
+    /// (by `write`) unless CMP or TEST, and the lazy flags recorded.
+    fn alu(
+        &mut self,
+        op: &Op,
+        alu: AluOp,
+        d: Value,
+        s: Value,
+        write: impl FnOnce(&mut Self, Value),
+    ) {
         let ins = self.b.ins();
         let r = match alu {
             AluOp::Add => ins.iadd(d, s),
@@ -84,9 +256,9 @@ impl Emitter<'_> {
         } else {
             self.b.ins().band_imm_u(r, mask(op.size))
         };
-        let (flags, write) = flag_op(alu);
-        if write {
-            self.set(reg(op.dst), op.size, r);
+        let (flags, writes) = flag_op(alu);
+        if writes {
+            write(self, r);
         }
         self.set_flags(flags, op.size, d, s, r);
     }
@@ -110,20 +282,58 @@ impl Emitter<'_> {
         a
     }
 
-    /// MOV between a register and memory: the fast path of `Cpu::read`/`Cpu::write` and
-    /// `read_lin`/`write_lin` inline, the whole op through the helper otherwise.
-    fn memory(&mut self, op: &Op, store: bool) {
-        let size = op.size;
-        let value = store.then(|| self.get(reg(op.src), size));
-        let off = self.ea(op);
-        let (ok, entry, lin) = self.probe(op.seg, off, size, store);
+    /// A load of `size` bytes at a host address, zero-extended to 32 bits.
+    pub(crate) fn load(&mut self, addr: Value, size: u8) -> Value {
+        let v = self.b.ins().load(mem_type(size), guest_mem(), addr, 0);
+        if size == 4 {
+            v
+        } else {
+            self.b.ins().uextend(types::I32, v)
+        }
+    }
+
+    /// A store of the low `size` bytes of `v` at a host address.
+    pub(crate) fn store(&mut self, addr: Value, size: u8, v: Value) {
+        let v = if size == 4 {
+            v
+        } else {
+            self.b.ins().ireduce(mem_type(size), v)
+        };
+        self.b.ins().store(guest_mem(), v, addr, 0);
+    }
+
+    /// An access of `size` bytes at `seg:off` for `op`: `fast` gets the host address when the
+    /// inline checks pass; otherwise the whole op runs through the helper, from the state
+    /// before it. With `sets_flags` the helper's lazy flags are taken up after it (the fast
+    /// path records the same operation's); with `leave` the block leaves after the helper
+    /// instead of joining the fast path (for an op that transfers control).
+    pub(crate) fn guarded(
+        &mut self,
+        op: &Op,
+        place: Place,
+        sets_flags: bool,
+        fast: impl FnOnce(&mut Self, Value),
+    ) {
+        self.guarded_then(op, place, sets_flags, false, fast);
+    }
+
+    /// `guarded`, leaving the block after the helper when `leave` is set.
+    pub(crate) fn guarded_then(
+        &mut self,
+        op: &Op,
+        place: Place,
+        sets_flags: bool,
+        leave: bool,
+        fast: impl FnOnce(&mut Self, Value),
+    ) {
+        let (ok, entry, lin) = self.probe(place);
         let before = self.known();
-        let fast = self.b.create_block();
+        let fast_block = self.b.create_block();
         let slow = self.b.create_block();
         let join = self.b.create_block();
-        self.b.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.ins().brif(ok, fast_block, &[], slow, &[]);
 
-        self.b.switch_to_block(fast);
+        self.b.switch_to_block(fast_block);
         let host = self.b.ins().load(
             self.ptr,
             MemFlagsData::trusted(),
@@ -133,71 +343,62 @@ impl Emitter<'_> {
         let in_page = self.b.ins().band_imm_u(lin, PAGE_MASK);
         let in_page = self.b.ins().uextend(self.ptr, in_page);
         let addr = self.b.ins().iadd(host, in_page);
-        match value {
-            Some(v) => {
-                let v = if size == 4 {
-                    v
-                } else {
-                    self.b.ins().ireduce(mem_type(size), v)
-                };
-                self.b.ins().store(guest_mem(), v, addr, 0);
-            }
-            None => {
-                let v = self.b.ins().load(mem_type(size), guest_mem(), addr, 0);
-                let v = if size == 4 {
-                    v
-                } else {
-                    self.b.ins().uextend(types::I32, v)
-                };
-                self.set(reg(op.dst), size, v);
-            }
-        }
+        fast(self, addr);
         self.b.ins().jump(join, &[]);
         let after = self.known();
 
-        // The slow path runs the whole op in the interpreter, from the state before it. MOV
-        // leaves the flags alone, so the pending flag values stay valid across it.
         self.b.switch_to_block(slow);
         self.restore(before);
         self.sync_for_helper();
         let go_on = self.step_and_check(op);
         self.b.switch_to_block(go_on);
-        self.reload(&after);
-        self.b.ins().jump(join, &[]);
+        if leave {
+            self.leave(CONTINUE);
+        } else {
+            self.reload(&after, sets_flags);
+            self.b.ins().jump(join, &[]);
+        }
 
         self.b.switch_to_block(join);
         self.restore(after);
     }
 
     /// The checks of the inline fast path for `size` bytes at `seg:off`: the segment allows
-    /// the access with no special case (`valid` has the right without EXPAND_DOWN, the last
+    /// the access with no special case (`valid` has the rights without EXPAND_DOWN, the last
     /// byte inside the limit without wrapping), the TLB entry of the linear page matches, and
     /// the access stays inside the page. Returns the condition, the TLB entry and the linear
     /// address.
-    fn probe(&mut self, seg: u8, off: Value, size: u8, write: bool) -> (Value, Value, Value) {
+    fn probe(&mut self, place: Place) -> (Value, Value, Value) {
+        let Place {
+            seg,
+            off,
+            size,
+            access,
+        } = place;
         let t = MemFlagsData::trusted();
+        let field = |f| seg_off(seg, f);
         let valid = self.b.ins().load(
             types::I8,
             t,
             self.state,
-            seg_off(seg, offset_of!(SegmentCache, valid)),
+            field(offset_of!(SegmentCache, valid)),
         );
         let limit = self.b.ins().load(
             types::I32,
             t,
             self.state,
-            seg_off(seg, offset_of!(SegmentCache, limit)),
+            field(offset_of!(SegmentCache, limit)),
         );
         let base = self.b.ins().load(
             types::I32,
             t,
             self.state,
-            seg_off(seg, offset_of!(SegmentCache, base)),
+            field(offset_of!(SegmentCache, base)),
         );
-        let right = if write {
-            SegmentCache::WRITE
-        } else {
-            SegmentCache::READ
+        let right = match access {
+            Access::Read => SegmentCache::READ,
+            Access::Write => SegmentCache::WRITE,
+            Access::Modify => SegmentCache::READ | SegmentCache::WRITE,
         };
         let rights = self
             .b
@@ -215,10 +416,10 @@ impl Emitter<'_> {
             .icmp(IntCC::UnsignedGreaterThanOrEqual, last, off);
         let lin = self.b.ins().iadd(base, off);
 
-        let tlb_field = if write {
-            offset_of!(JitContext, tlb_write)
-        } else {
+        let tlb_field = if access == Access::Read {
             offset_of!(JitContext, tlb_read)
+        } else {
+            offset_of!(JitContext, tlb_write)
         };
         let tlb = self.b.ins().load(self.ptr, t, self.ctx, tlb_field as i32);
         let page = self.b.ins().ushr_imm_u(lin, 12);

@@ -160,7 +160,8 @@ impl Jit {
         self.stats.blocks_compiled += 1;
         self.stats.ops_compiled += block.ops.len() as u64;
         self.stats.region_blocks += region.blocks.len() as u64;
-        self.members.extend(region.blocks.into_iter().map(|(_, b)| b));
+        self.members
+            .extend(region.blocks.into_iter().map(|(_, b)| b));
         self.stats.code_bytes += code.len() as u64;
         self.stats.compile_time += start.elapsed();
         addr as usize

@@ -23,6 +23,8 @@ pub struct Region<'a> {
     pub head: &'a Block,
     pub blocks: Vec<(u32, Rc<Block>)>,
     pub eips: Vec<u32>,
+    /// The region's blocks that follow a CALL of the region: where its RETs may go on.
+    pub return_sites: Vec<u32>,
 }
 
 /// EIP after `op` at `eip` (`Cpu::advance`).
@@ -47,8 +49,9 @@ pub fn successors(block: &Block, eip: u32) -> Vec<u32> {
         .fold(eip, |e, op| next_eip(op, e));
     let next = next_eip(last, last_eip);
     match last.form {
-        Form::Jcc => vec![branch_target(last, last_eip), next],
+        Form::Jcc | Form::CallRel => vec![branch_target(last, last_eip), next],
         Form::JmpRel => vec![branch_target(last, last_eip)],
+        Form::RetNear => Vec::new(),
         Form::Other => Vec::new(),
         _ => vec![next],
     }
@@ -61,6 +64,7 @@ impl<'a> Region<'a> {
             head,
             blocks: Vec::new(),
             eips: vec![eip],
+            return_sites: Vec::new(),
         };
         let page = head.phys & !0xFFF;
         let mut ops = head.ops.len();
@@ -92,6 +96,15 @@ impl<'a> Region<'a> {
                 region.blocks.push((target, b));
             }
             i += 1;
+        }
+        for i in 0..region.eips.len() {
+            let block = region.block(i);
+            if block.ops.last().is_some_and(|op| op.form == Form::CallRel) {
+                let site = successors(block, region.eips[i])[1];
+                if region.eips.contains(&site) {
+                    region.return_sites.push(site);
+                }
+            }
         }
         region
     }

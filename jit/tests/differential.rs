@@ -123,8 +123,26 @@ fn instruction(rng: &mut Rng, code32: bool, out: &mut Vec<u8>) {
             out.push(op);
             imm(rng, out, if op < 0xB8 { 1 } else { 2 });
         }
-        // Forms the interpreter runs: INC/DEC, NOT/NEG, shifts, XCHG, LEA, CLC/STC/CMC.
-        _ => match rng.below(6) {
+        // PUSH and POP of a register, MOV r/m, imm, RET, PUSHF; then forms the interpreter runs:
+        // INC/DEC, NOT/NEG, shifts, XCHG, LEA, CLC/STC/CMC.
+        _ => match rng.below(10) {
+            6 => out.push(0x50 + rng.below(16) as u8),
+            7 => {
+                let op = 0xC6 | rng.below(2) as u8;
+                out.push(op);
+                modrm(rng, 0, a32, out);
+                let n = if op == 0xC6 {
+                    1
+                } else if code32 {
+                    4
+                } else {
+                    2
+                };
+                imm(rng, out, n);
+            }
+            8 if rng.below(4) == 0 => out.extend([0xC2, rng.below(8) as u8 * 2, 0]),
+            8 => out.push(0xC3),
+            9 => out.push(0x9C),
             0 => out.push(0x40 + rng.below(16) as u8),
             1 => {
                 out.push(0xF6 | rng.below(2) as u8);
@@ -161,7 +179,12 @@ fn program(rng: &mut Rng, n: usize, code32: bool) -> Vec<u8> {
     for i in 0..n {
         let mut part = Vec::new();
         if rng.below(8) == 0 {
-            part.extend([0x0F, 0x80 | rng.below(16) as u8]);
+            // A Jcc, or one in four times a CALL.
+            if rng.below(4) == 0 {
+                part.push(0xE8);
+            } else {
+                part.extend([0x0F, 0x80 | rng.below(16) as u8]);
+            }
             part.extend(vec![0; rel]);
             branches.push((i, rng.below(n as u64) as usize));
         } else {
@@ -367,6 +390,29 @@ fn directed(mode: Mode, code: &[u8], setup: impl Fn(&mut Cpu)) {
     let (got, got_mem) = outcome(true);
     assert_eq!(got, want);
     assert!(got_mem == want_mem, "RAM differs");
+}
+
+/// Flags and stack cases random programs rarely reach: OF after INC of 7Fh and DEC of 80h,
+/// read by a JO in the same block (the inline condition), and RET imm16 after a CALL.
+#[test]
+fn inc_dec_overflow_and_ret_imm16_match_the_interpreter() {
+    // mov al,7F; inc al; jo +2; mov bl,1; mov al,80; dec al; jo +2; mov bh,1; inc cx; jmp.
+    directed(
+        Mode::Real,
+        &[
+            0xB0, 0x7F, 0xFE, 0xC0, 0x70, 0x02, 0xB3, 0x01, 0xB0, 0x80, 0xFE, 0xC8, 0x70, 0x02,
+            0xB7, 0x01, 0x41, 0xE9, 0xEC, 0xFF,
+        ],
+        |cpu| cpu.state.set_r32(amber_cpu::state::reg::EBX, 0),
+    );
+    // push ax; push ax; call sub; inc cx; jmp back; sub: ret 4.
+    directed(
+        Mode::Real,
+        &[
+            0x50, 0x50, 0xE8, 0x04, 0x00, 0x41, 0xE9, 0xF7, 0xFF, 0xC2, 0x04, 0x00,
+        ],
+        |_| {},
+    );
 }
 
 /// The cases the inline fast path must hand back to the interpreter on a page the TLB

@@ -635,16 +635,50 @@ pub enum Form {
     AluRR(AluOp),
     /// An ALU operation on a register with an immediate source.
     AluRI(AluOp),
+    /// An ALU operation on a register with a memory source.
+    AluRM(AluOp),
+    /// An ALU operation on memory with a register source.
+    AluMR(AluOp),
+    /// An ALU operation on memory with an immediate source.
+    AluMI(AluOp),
+    /// MOV memory, immediate.
+    MovMI,
+    /// INC and DEC of a register.
+    IncR,
+    DecR,
+    /// LEA.
+    Lea,
+    /// PUSH and POP of a general register.
+    PushR,
+    PopR,
     /// A conditional near jump (`control::jcc`).
     Jcc,
-    /// A relative near jump (`control::jmp_rel`).
+    /// A relative near jump, call, and the near return.
     JmpRel,
+    CallRel,
+    RetNear,
 }
 
-/// Handlers the JIT inlines as they are (they have no specialised handler).
-const INLINED: &[(Handler, Form)] = &[
-    (control::jcc, Form::Jcc),
-    (control::jmp_rel, Form::JmpRel),
+/// Which operands a row of `INLINED` takes.
+#[derive(Clone, Copy, PartialEq)]
+enum Operands {
+    Any,
+    /// A general register destination.
+    Reg,
+}
+
+/// Handlers the JIT inlines as they are (they have no specialised handler), with the
+/// operands it inlines them for.
+const INLINED: &[(Handler, Operands, Form)] = &[
+    (control::jcc, Operands::Any, Form::Jcc),
+    (control::jmp_rel, Operands::Any, Form::JmpRel),
+    (control::call_rel, Operands::Any, Form::CallRel),
+    (control::ret_near, Operands::Any, Form::RetNear),
+    (data::lea, Operands::Reg, Form::Lea),
+    (alu::inc, Operands::Reg, Form::IncR),
+    (alu::dec, Operands::Reg, Form::DecR),
+    (stack::push, Operands::Reg, Form::PushR),
+    (stack::pop, Operands::Reg, Form::PopR),
 ];
 
 /// A general handler and its specialised forms by operand kinds.
@@ -654,15 +688,19 @@ struct Forms {
     reg_imm: Option<(Handler, Form)>,
     reg_mem: Option<(Handler, Form)>,
     mem_reg: Option<(Handler, Form)>,
+    mem_imm: Option<(Handler, Form)>,
 }
 
+/// An ALU operation's forms: specialised handlers with register destinations, the general
+/// one (which the JIT inlines) with memory operands.
 const fn alu(general: Handler, reg_reg: Handler, reg_imm: Handler, op: AluOp) -> Forms {
     Forms {
         general,
         reg_reg: Some((reg_reg, Form::AluRR(op))),
         reg_imm: Some((reg_imm, Form::AluRI(op))),
-        reg_mem: None,
-        mem_reg: None,
+        reg_mem: Some((general, Form::AluRM(op))),
+        mem_reg: Some((general, Form::AluMR(op))),
+        mem_imm: Some((general, Form::AluMI(op))),
     }
 }
 
@@ -673,6 +711,7 @@ const SPECIALISED: &[Forms] = &[
         reg_imm: Some((fast::mov_ri, Form::MovRI)),
         reg_mem: Some((fast::mov_rm, Form::MovRM)),
         mem_reg: Some((fast::mov_mr, Form::MovMR)),
+        mem_imm: Some((data::mov, Form::MovMI)),
     },
     alu(alu::add, fast::add_rr, fast::add_ri, AluOp::Add),
     alu(alu::sub, fast::sub_rr, fast::sub_ri, AluOp::Sub),
@@ -687,8 +726,9 @@ const SPECIALISED: &[Forms] = &[
 /// which form it is.
 pub fn specialise(op: &Op) -> (Handler, Form) {
     let general = op.exec as usize;
-    if let Some(&(_, form)) = INLINED.iter().find(|&&(h, _)| h as usize == general) {
-        return (op.exec, form);
+    if let Some(&(_, operands, form)) = INLINED.iter().find(|&&(h, _, _)| h as usize == general) {
+        let fits = operands == Operands::Any || matches!(op.dst, Loc::Reg(_));
+        return (op.exec, if fits { form } else { Form::Other });
     }
     let Some(row) = SPECIALISED.iter().find(|r| r.general as usize == general) else {
         return (op.exec, Form::Other);
@@ -702,6 +742,7 @@ pub fn specialise(op: &Op) -> (Handler, Form) {
         (Loc::Reg(_), Loc::Imm) => row.reg_imm,
         (Loc::Reg(_), Loc::Mem) => row.reg_mem,
         (Loc::Mem, Loc::Reg(_)) => row.mem_reg,
+        (Loc::Mem, Loc::Imm) => row.mem_imm,
         _ => None,
     };
     form.unwrap_or((op.exec, Form::Other))
