@@ -415,6 +415,60 @@ fn inc_dec_overflow_and_ret_imm16_match_the_interpreter() {
     );
 }
 
+/// Self-modifying code: each round stores CL into the immediate of the MOV that follows,
+/// which must then load the new value (the store leaves the compiled block, whose page is
+/// dropped and decoded again).
+#[test]
+fn code_that_patches_its_next_instruction_matches_the_interpreter() {
+    // mov [1007h],cl; mov al,0; add bl,al; inc ecx; jmp back.
+    directed(
+        Mode::Protected,
+        &[
+            0x88, 0x0D, 0x07, 0x10, 0, 0, 0xB0, 0x00, 0x00, 0xC3, 0x41, 0xE9, 0xF0, 0xFF, 0xFF,
+            0xFF,
+        ],
+        |cpu| cpu.state.set_r32(amber_cpu::state::reg::EBX, 0),
+    );
+}
+
+/// A code cache too small for the program's blocks: it fills and is emptied again and again,
+/// and the run still matches the interpreter.
+#[test]
+fn a_full_code_cache_is_emptied_and_refilled() {
+    if !amber_jit::host_supported() {
+        println!("skipped: the JIT does not support this host");
+        return;
+    }
+    let mut flushes = 0;
+    for seed in 0..20 {
+        let mut rng = Rng(seed * 2 + 1);
+        let code = program(&mut rng, 40, false);
+        let (want, _) = run(seed, &code, Mode::Real, false);
+        let (mut cpu, _) = machine(seed, &code, Mode::Real);
+        let config = JitConfig {
+            threshold: 1,
+            cache_size: 16 << 10,
+        };
+        cpu.set_translator(Some(Box::new(Jit::new(config).expect("a JIT"))));
+        cpu.run(&mut FlatBus { ram_len: RAM }, 1000);
+        let s = &cpu.state;
+        let got = format!(
+            "regs {:x?} eip {:x} flags {:x} icount {} halted {}",
+            &s.regs[..8],
+            s.eip,
+            s.flags(),
+            s.icount,
+            s.halted
+        );
+        assert_eq!(got, want, "seed {seed}");
+        flushes += cpu
+            .translator_summary()
+            .and_then(|t| t.split(", ").last()?.split(' ').next()?.parse::<u64>().ok())
+            .expect("the JIT's summary counts flushes");
+    }
+    assert!(flushes > 0, "the cache never filled");
+}
+
 /// The cases the inline fast path must hand back to the interpreter on a page the TLB
 /// already holds: a word at DS:FFFF past the real-mode limit (#GP), a dword across a page
 /// boundary whose next linear page is elsewhere in RAM, a dword at 4 GiB - 2 that wraps the
