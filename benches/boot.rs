@@ -1,7 +1,7 @@
 //! Boot time of the Linux acceptance guest (Debian 12's i386 kernel and the busybox
 //! initramfs that `testsuites/linux/fetch.sh` builds): wall-clock seconds from start to the
-//! shell's "ready" line on the serial console, for amber and for `qemu-system-i386` (TCG)
-//! in the same run, and their ratio. Both get the same kernel, initramfs, command line,
+//! shell's "ready" line on the serial console, for amber's interpreter, amber's JIT and
+//! `qemu-system-i386` (TCG) in the same run, and their ratios. Both get the same kernel, initramfs, command line,
 //! RAM and a Pentium II-class CPU.
 //!
 //! Run with `cargo bench --bench boot` after `testsuites/linux/fetch.sh`.
@@ -58,15 +58,19 @@ fn main() {
         return;
     }
     let limit = Duration::from_secs(300);
-    let amber = time_to_ready(
-        Command::new(env!("CARGO_BIN_EXE_amber"))
-            .args(["run", "--headless", "--timeout", "300s", "--kernel"])
-            .arg(&kernel)
-            .arg("--initrd")
-            .arg(&initrd)
-            .args(["--append", APPEND]),
-        limit,
-    );
+    let amber = |jit: &str| {
+        time_to_ready(
+            Command::new(env!("CARGO_BIN_EXE_amber"))
+                .args(["run", "--headless", jit, "--timeout", "300s", "--kernel"])
+                .arg(&kernel)
+                .arg("--initrd")
+                .arg(&initrd)
+                .args(["--append", APPEND]),
+            limit,
+        )
+    };
+    let interpreter = amber("--no-jit");
+    let jit = amber("--jit");
     let qemu = time_to_ready(
         Command::new("qemu-system-i386")
             .args(["-M", "pc", "-accel", "tcg", "-cpu", "pentium2", "-m", "128"])
@@ -90,9 +94,12 @@ fn main() {
             format!("{s:.2} s")
         })
     };
-    println!("boot to shell, amber (interpreter)  {}", show(amber));
+    println!("boot to shell, amber interpreter    {}", show(interpreter));
+    println!("boot to shell, amber JIT            {}", show(jit));
     println!("boot to shell, qemu-system-i386 TCG {}", show(qemu));
-    if let (Some(a), Some(q)) = (amber, qemu) {
-        println!("ratio amber / qemu                  {:.2}", a / q);
+    for (name, time) in [("interpreter", interpreter), ("JIT", jit)] {
+        if let (Some(a), Some(q)) = (time, qemu) {
+            println!("ratio amber {name:<11} / qemu     {:.2}", a / q);
+        }
     }
 }

@@ -119,6 +119,10 @@ pub struct RunArgs {
     /// Compile hot blocks to host code (the default).
     #[arg(long, overrides_with = "no_jit")]
     pub jit: bool,
+    /// Runs of a block before the JIT compiles it (1 compiles every block the first time).
+    #[arg(long, value_name = "N", default_value_t = amber_jit::DEFAULT_THRESHOLD,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub jit_threshold: u32,
     /// Hard disk image on the primary IDE channel, device 0 (raw).
     #[arg(long, value_name = "FILE")]
     pub hda: Option<PathBuf>,

@@ -213,6 +213,7 @@ fn run_machine(
         boot_order: amber_machine::config::parse_boot_order(&boot)
             .map_err(|e| format!("--boot {e}"))?,
         jit: !args.no_jit,
+        jit_threshold: args.jit_threshold,
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config)?;

@@ -58,8 +58,15 @@ pub fn successors(block: &Block, eip: u32) -> Vec<u32> {
 }
 
 impl<'a> Region<'a> {
-    /// The region of `head`, entered at `eip`.
-    pub fn discover(cpu: &mut Cpu, bus: &mut dyn Bus, head: &'a Block, eip: u32) -> Region<'a> {
+    /// The region of `head`, entered at `eip`: the blocks reached that have run at least
+    /// `min_runs` times themselves (or are compiled), so a region holds the paths taken.
+    pub fn discover(
+        cpu: &mut Cpu,
+        bus: &mut dyn Bus,
+        head: &'a Block,
+        eip: u32,
+        min_runs: u32,
+    ) -> Region<'a> {
         let mut region = Region {
             head,
             blocks: Vec::new(),
@@ -88,7 +95,9 @@ impl<'a> Region<'a> {
                     continue;
                 };
                 let on_page = b.phys == page + offset as u32 && b.pages == [page >> 12; 2];
-                if !on_page || b.mode != head.mode || ops + b.ops.len() > MAX_OPS {
+                let slot = b.jit.get();
+                let hot = slot.runs >= min_runs || slot.code != 0;
+                if !on_page || !hot || b.mode != head.mode || ops + b.ops.len() > MAX_OPS {
                     continue;
                 }
                 ops += b.ops.len();

@@ -76,6 +76,8 @@ pub struct MachineConfig {
     /// Compile hot blocks to host code (`--jit`, the default where the host supports it;
     /// `--no-jit` interprets everything).
     pub jit: bool,
+    /// Runs of a block before the JIT compiles it (`--jit-threshold`).
+    pub jit_threshold: u32,
 }
 
 /// A kind of boot device, as QEMU's `-boot order=` letters name them.
@@ -174,6 +176,7 @@ impl Default for MachineConfig {
             disk_writes: WriteMode::Discard,
             boot_order: parse_boot_order(DEFAULT_BOOT_ORDER).unwrap_or_default(),
             jit: true,
+            jit_threshold: amber_jit::DEFAULT_THRESHOLD,
         }
     }
 }

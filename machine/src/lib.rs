@@ -136,7 +136,10 @@ impl Machine {
         let ram = Rc::new(GuestRam::new(map.backing_size()));
         let mut cpu = Cpu::new(config.cpu, ram.clone());
         if config.jit && amber_jit::host_supported() {
-            let jit = amber_jit::Jit::new(amber_jit::JitConfig::default())?;
+            let jit = amber_jit::Jit::new(amber_jit::JitConfig {
+                threshold: config.jit_threshold.max(1),
+                ..amber_jit::JitConfig::default()
+            })?;
             cpu.set_translator(Some(Box::new(jit)));
         }
         let board = Board::new(config, ram, map)?;

@@ -89,11 +89,12 @@ pub fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
 /// until the script's last text shows, `limit` at the most; the test fails if it never
 /// does. Returns the screen's text at the end.
 ///
-/// The run is made twice, with the JIT and without: a scripted run is deterministic, so both
-/// must end on the same screen after the same number of instructions.
+/// The run is made twice, with the JIT (compiling blocks after 200 runs, sooner than by
+/// default, so more of the guest runs compiled) and without: a scripted run is deterministic,
+/// so both must end on the same screen after the same number of instructions.
 pub fn run_to_screen(name: &str, args: &[&str], limit: Duration) -> String {
-    let (screen, count) = screen_run(name, args, "--jit", limit);
-    let (interpreted, interpreted_count) = screen_run(name, args, "--no-jit", limit);
+    let (screen, count) = screen_run(name, args, &["--jit", "--jit-threshold", "200"], limit);
+    let (interpreted, interpreted_count) = screen_run(name, args, &["--no-jit"], limit);
     assert_eq!(
         screen, interpreted,
         "{name}: the JIT's screen (first) and the interpreter's"
@@ -107,8 +108,8 @@ pub fn run_to_screen(name: &str, args: &[&str], limit: Duration) -> String {
 
 /// One run for `run_to_screen`, with `jit` (`--jit` or `--no-jit`): the screen's text and
 /// the instruction count `--stats` reports.
-fn screen_run(name: &str, args: &[&str], jit: &str, limit: Duration) -> (String, String) {
-    let text = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}{jit}.screen.txt"));
+fn screen_run(name: &str, args: &[&str], jit: &[&str], limit: Duration) -> (String, String) {
+    let text = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}{}.screen.txt", jit[0]));
     let timeout = format!("{}s", limit.as_secs());
     let out = run(Command::new(env!("CARGO_BIN_EXE_amber"))
         .args([
@@ -117,10 +118,10 @@ fn screen_run(name: &str, args: &[&str], jit: &str, limit: Duration) -> (String,
             "--serial",
             "none",
             "--stats",
-            jit,
             "--timeout",
             &timeout,
         ])
+        .args(jit)
         .args(args)
         .arg("--screen-text")
         .arg(&text));
@@ -129,7 +130,7 @@ fn screen_run(name: &str, args: &[&str], jit: &str, limit: Duration) -> (String,
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{name} ({jit}): the text never showed: {stderr}\n{screen}"
+        "{name} ({jit:?}): the text never showed: {stderr}\n{screen}"
     );
     let count = stderr
         .lines()
@@ -137,6 +138,6 @@ fn screen_run(name: &str, args: &[&str], jit: &str, limit: Duration) -> (String,
         .and_then(|l| l.split_whitespace().nth(1))
         .unwrap_or_default()
         .to_string();
-    assert!(!count.is_empty(), "{name} ({jit}): no instruction count");
+    assert!(!count.is_empty(), "{name} ({jit:?}): no instruction count");
     (screen, count)
 }
