@@ -451,7 +451,7 @@ impl<'a> Emitter<'a> {
 
     /// Condition code `cc` as a boolean: computed from flags an inlined op of this block
     /// set, or by the `condition` helper on the flags in `CpuState`.
-    fn condition(&mut self, cc: u8) -> Value {
+    pub(crate) fn condition(&mut self, cc: u8) -> Value {
         let Some(f) = self.flags else {
             self.sync();
             let callee = self

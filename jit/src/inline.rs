@@ -165,9 +165,60 @@ impl Emitter<'_> {
                     e.set(reg(op.dst), op.size, v);
                 });
             }
+            Form::Movzx | Form::Movsx | Form::Cmov => self.load_and_set(op),
+            Form::Setcc => {
+                let c = self.condition(op.cc);
+                let v = self.b.ins().uextend(types::I32, c);
+                self.set(reg(op.dst), 1, v);
+            }
             Form::Other | Form::Jcc | Form::JmpRel | Form::CallRel | Form::RetNear => return false,
         }
         true
+    }
+
+    /// MOVZX, MOVSX (`data::movzx`, `data::movsx`) and CMOVcc (`data::cmovcc`): the source
+    /// (`ssize` bytes, from a register or memory, read whatever the condition) to the
+    /// destination register, zero- or sign-extended, or for CMOVcc only if the condition
+    /// holds.
+    fn load_and_set(&mut self, op: &Op) {
+        let finish = move |e: &mut Self, v: Value| {
+            let v = match op.form {
+                Form::Movsx if op.ssize < 4 => {
+                    let narrow = e.b.ins().ireduce(mem_type(op.ssize), v);
+                    let wide = e.b.ins().sextend(types::I32, narrow);
+                    e.b.ins().band_imm_u(wide, mask(op.size))
+                }
+                _ => v,
+            };
+            if op.form == Form::Cmov {
+                let dst = reg(op.dst) as usize;
+                let old = e.reg64(dst);
+                let c = e.condition(op.cc);
+                e.set(reg(op.dst), op.size, v);
+                let new = e.reg64(dst);
+                let chosen = e.b.ins().select(c, new, old);
+                e.set64(dst, chosen);
+            } else {
+                e.set(reg(op.dst), op.size, v);
+            }
+        };
+        match op.src {
+            Loc::Reg(r) => {
+                let v = self.get(r, op.ssize);
+                finish(self, v);
+            }
+            _ => {
+                let off = self.ea(op);
+                let place = Place {
+                    size: op.ssize,
+                    ..Place::of(op, off, Access::Read)
+                };
+                self.guarded(op, place, false, |e, addr| {
+                    let v = e.load(addr, op.ssize);
+                    finish(e, v);
+                });
+            }
+        }
     }
 
     /// Pushes `v` (`size` bytes) as `Cpu::push`: the store below ESP, then ESP or SP moved by

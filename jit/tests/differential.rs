@@ -123,9 +123,25 @@ fn instruction(rng: &mut Rng, code32: bool, out: &mut Vec<u8>) {
             out.push(op);
             imm(rng, out, if op < 0xB8 { 1 } else { 2 });
         }
-        // PUSH and POP of a register, MOV r/m, imm, RET, PUSHF; then forms the interpreter runs:
+        // PUSH and POP of a register, MOV r/m, imm, RET, PUSHF, MOVZX/MOVSX, SETcc, CMOVcc;
+        // then forms the interpreter runs:
         // INC/DEC, NOT/NEG, shifts, XCHG, LEA, CLC/STC/CMC.
-        _ => match rng.below(10) {
+        _ => match rng.below(13) {
+            // MOVZX, MOVSX; SETcc; CMOVcc.
+            10 => {
+                out.extend([0x0F, [0xB6u8, 0xB7, 0xBE, 0xBF][rng.below(4) as usize]]);
+                let reg = rng.below(8) as u8;
+                modrm(rng, reg, a32, out);
+            }
+            11 => {
+                out.extend([0x0F, 0x90 | rng.below(16) as u8]);
+                modrm(rng, 0, a32, out);
+            }
+            12 => {
+                out.extend([0x0F, 0x40 | rng.below(16) as u8]);
+                let reg = rng.below(8) as u8;
+                modrm(rng, reg, a32, out);
+            }
             6 => out.push(0x50 + rng.below(16) as u8),
             7 => {
                 let op = 0xC6 | rng.below(2) as u8;

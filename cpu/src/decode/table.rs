@@ -569,41 +569,51 @@ pub fn handler(cpu: &Cpu, instr: &Instruction) -> Handler {
         },
         M::Sal if cpu.model == CpuModel::I8086 => shift::setmo,
         _ if instr.is_jcc_short_or_near() => control::jcc,
-        M::Seto
-        | M::Setno
-        | M::Setb
-        | M::Setae
-        | M::Sete
-        | M::Setne
-        | M::Setbe
-        | M::Seta
-        | M::Sets
-        | M::Setns
-        | M::Setp
-        | M::Setnp
-        | M::Setl
-        | M::Setge
-        | M::Setle
-        | M::Setg => data::setcc,
-        M::Cmovo
-        | M::Cmovno
-        | M::Cmovb
-        | M::Cmovae
-        | M::Cmove
-        | M::Cmovne
-        | M::Cmovbe
-        | M::Cmova
-        | M::Cmovs
-        | M::Cmovns
-        | M::Cmovp
-        | M::Cmovnp
-        | M::Cmovl
-        | M::Cmovge
-        | M::Cmovle
-        | M::Cmovg => data::cmovcc,
+        _ if SETCC.contains(&m) => data::setcc,
+        _ if CMOVCC.contains(&m) => data::cmovcc,
         _ => lookup(m).unwrap_or(UD),
     }
 }
+
+/// The SETcc mnemonics, one per condition.
+const SETCC: [M; 16] = [
+    M::Seto,
+    M::Setno,
+    M::Setb,
+    M::Setae,
+    M::Sete,
+    M::Setne,
+    M::Setbe,
+    M::Seta,
+    M::Sets,
+    M::Setns,
+    M::Setp,
+    M::Setnp,
+    M::Setl,
+    M::Setge,
+    M::Setle,
+    M::Setg,
+];
+
+/// The CMOVcc mnemonics.
+const CMOVCC: [M; 16] = [
+    M::Cmovo,
+    M::Cmovno,
+    M::Cmovb,
+    M::Cmovae,
+    M::Cmove,
+    M::Cmovne,
+    M::Cmovbe,
+    M::Cmova,
+    M::Cmovs,
+    M::Cmovns,
+    M::Cmovp,
+    M::Cmovnp,
+    M::Cmovl,
+    M::Cmovge,
+    M::Cmovle,
+    M::Cmovg,
+];
 
 /// The ALU operations with specialised forms, for the JIT to inline (`Form::Alu`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -651,6 +661,13 @@ pub enum Form {
     /// PUSH and POP of a general register.
     PushR,
     PopR,
+    /// MOVZX and MOVSX to a register from a register or memory.
+    Movzx,
+    Movsx,
+    /// SETcc of a byte register.
+    Setcc,
+    /// CMOVcc to a register from a register or memory.
+    Cmov,
     /// A conditional near jump (`control::jcc`).
     Jcc,
     /// A relative near jump, call, and the near return.
@@ -667,22 +684,79 @@ enum Operands {
     Reg,
 }
 
+/// Which instructions a row of the JIT's tables is for: a handler alone does not say, since
+/// the compiler may fold handlers with the same body (MOV's and MOVZX's) into one function.
+#[derive(Clone, Copy)]
+enum Family {
+    One(M),
+    Jcc,
+    Setcc,
+    Cmovcc,
+}
+
+impl Family {
+    fn has(self, op: &Op) -> bool {
+        let m = op.code.mnemonic();
+        match self {
+            Family::One(one) => m == one,
+            Family::Jcc => op.code.is_jcc_short_or_near(),
+            Family::Setcc => SETCC.contains(&m),
+            Family::Cmovcc => CMOVCC.contains(&m),
+        }
+    }
+}
+
 /// Handlers the JIT inlines as they are (they have no specialised handler), with the
-/// operands it inlines them for.
-const INLINED: &[(Handler, Operands, Form)] = &[
-    (control::jcc, Operands::Any, Form::Jcc),
-    (control::jmp_rel, Operands::Any, Form::JmpRel),
-    (control::call_rel, Operands::Any, Form::CallRel),
-    (control::ret_near, Operands::Any, Form::RetNear),
-    (data::lea, Operands::Reg, Form::Lea),
-    (alu::inc, Operands::Reg, Form::IncR),
-    (alu::dec, Operands::Reg, Form::DecR),
-    (stack::push, Operands::Reg, Form::PushR),
-    (stack::pop, Operands::Reg, Form::PopR),
+/// instructions and operands it inlines them for.
+const INLINED: &[(Family, Handler, Operands, Form)] = &[
+    (Family::Jcc, control::jcc, Operands::Any, Form::Jcc),
+    (
+        Family::One(M::Jmp),
+        control::jmp_rel,
+        Operands::Any,
+        Form::JmpRel,
+    ),
+    (
+        Family::One(M::Call),
+        control::call_rel,
+        Operands::Any,
+        Form::CallRel,
+    ),
+    (
+        Family::One(M::Ret),
+        control::ret_near,
+        Operands::Any,
+        Form::RetNear,
+    ),
+    (Family::One(M::Lea), data::lea, Operands::Reg, Form::Lea),
+    (Family::One(M::Inc), alu::inc, Operands::Reg, Form::IncR),
+    (Family::One(M::Dec), alu::dec, Operands::Reg, Form::DecR),
+    (
+        Family::One(M::Push),
+        stack::push,
+        Operands::Reg,
+        Form::PushR,
+    ),
+    (Family::One(M::Pop), stack::pop, Operands::Reg, Form::PopR),
+    (
+        Family::One(M::Movzx),
+        data::movzx,
+        Operands::Reg,
+        Form::Movzx,
+    ),
+    (
+        Family::One(M::Movsx),
+        data::movsx,
+        Operands::Reg,
+        Form::Movsx,
+    ),
+    (Family::Setcc, data::setcc, Operands::Reg, Form::Setcc),
+    (Family::Cmovcc, data::cmovcc, Operands::Reg, Form::Cmov),
 ];
 
 /// A general handler and its specialised forms by operand kinds.
 struct Forms {
+    mnemonic: M,
     general: Handler,
     reg_reg: Option<(Handler, Form)>,
     reg_imm: Option<(Handler, Form)>,
@@ -693,8 +767,15 @@ struct Forms {
 
 /// An ALU operation's forms: specialised handlers with register destinations, the general
 /// one (which the JIT inlines) with memory operands.
-const fn alu(general: Handler, reg_reg: Handler, reg_imm: Handler, op: AluOp) -> Forms {
+const fn alu(
+    mnemonic: M,
+    general: Handler,
+    reg_reg: Handler,
+    reg_imm: Handler,
+    op: AluOp,
+) -> Forms {
     Forms {
+        mnemonic,
         general,
         reg_reg: Some((reg_reg, Form::AluRR(op))),
         reg_imm: Some((reg_imm, Form::AluRI(op))),
@@ -706,6 +787,7 @@ const fn alu(general: Handler, reg_reg: Handler, reg_imm: Handler, op: AluOp) ->
 
 const SPECIALISED: &[Forms] = &[
     Forms {
+        mnemonic: M::Mov,
         general: data::mov,
         reg_reg: Some((fast::mov_rr, Form::MovRR)),
         reg_imm: Some((fast::mov_ri, Form::MovRI)),
@@ -713,24 +795,37 @@ const SPECIALISED: &[Forms] = &[
         mem_reg: Some((fast::mov_mr, Form::MovMR)),
         mem_imm: Some((data::mov, Form::MovMI)),
     },
-    alu(alu::add, fast::add_rr, fast::add_ri, AluOp::Add),
-    alu(alu::sub, fast::sub_rr, fast::sub_ri, AluOp::Sub),
-    alu(alu::cmp, fast::cmp_rr, fast::cmp_ri, AluOp::Cmp),
-    alu(alu::and, fast::and_rr, fast::and_ri, AluOp::And),
-    alu(alu::or, fast::or_rr, fast::or_ri, AluOp::Or),
-    alu(alu::xor, fast::xor_rr, fast::xor_ri, AluOp::Xor),
-    alu(alu::test, fast::test_rr, fast::test_ri, AluOp::Test),
+    alu(M::Add, alu::add, fast::add_rr, fast::add_ri, AluOp::Add),
+    alu(M::Sub, alu::sub, fast::sub_rr, fast::sub_ri, AluOp::Sub),
+    alu(M::Cmp, alu::cmp, fast::cmp_rr, fast::cmp_ri, AluOp::Cmp),
+    alu(M::And, alu::and, fast::and_rr, fast::and_ri, AluOp::And),
+    alu(M::Or, alu::or, fast::or_rr, fast::or_ri, AluOp::Or),
+    alu(M::Xor, alu::xor, fast::xor_rr, fast::xor_ri, AluOp::Xor),
+    alu(
+        M::Test,
+        alu::test,
+        fast::test_rr,
+        fast::test_ri,
+        AluOp::Test,
+    ),
 ];
 
 /// The specialised form of `op`'s handler for its operand kinds, if there is one, and
 /// which form it is.
 pub fn specialise(op: &Op) -> (Handler, Form) {
     let general = op.exec as usize;
-    if let Some(&(_, operands, form)) = INLINED.iter().find(|&&(h, _, _)| h as usize == general) {
+    let inlined = INLINED
+        .iter()
+        .find(|&&(family, h, _, _)| h as usize == general && family.has(op));
+    if let Some(&(_, _, operands, form)) = inlined {
         let fits = operands == Operands::Any || matches!(op.dst, Loc::Reg(_));
         return (op.exec, if fits { form } else { Form::Other });
     }
-    let Some(row) = SPECIALISED.iter().find(|r| r.general as usize == general) else {
+    let mnemonic = op.code.mnemonic();
+    let row = SPECIALISED
+        .iter()
+        .find(|r| r.general as usize == general && r.mnemonic == mnemonic);
+    let Some(row) = row else {
         return (op.exec, Form::Other);
     };
     // Specialised forms handle operands of one size only (MOVZX-like size changes excluded).
