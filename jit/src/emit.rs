@@ -307,14 +307,7 @@ impl<'a> Emitter<'a> {
         let target = branch_target(op, self.eip);
         let at = self.known();
         let ok = self.within_cs(target);
-        let go = self.b.create_block();
-        let fault = self.b.create_block();
-        self.b.ins().brif(ok, go, &[], fault, &[]);
-        self.b.switch_to_block(fault);
-        self.restore(at);
-        self.step_alone(op);
-        self.b.switch_to_block(go);
-        self.restore(at);
+        self.unless_fault(op, ok, at);
         self.done += 1;
         self.edge(target, region, entries);
     }
@@ -338,14 +331,7 @@ impl<'a> Emitter<'a> {
         self.b.switch_to_block(taken);
         self.restore(at);
         let ok = self.within_cs(target);
-        let go = self.b.create_block();
-        let fault = self.b.create_block();
-        self.b.ins().brif(ok, go, &[], fault, &[]);
-        self.b.switch_to_block(fault);
-        self.restore(at);
-        self.step_alone(op);
-        self.b.switch_to_block(go);
-        self.restore(at);
+        self.unless_fault(op, ok, at);
         self.done += 1;
         self.edge(target, region, entries);
     }
@@ -357,14 +343,7 @@ impl<'a> Emitter<'a> {
         let ret = next_eip(op, self.eip);
         let at = self.known();
         let ok = self.within_cs(target);
-        let go = self.b.create_block();
-        let fault = self.b.create_block();
-        self.b.ins().brif(ok, go, &[], fault, &[]);
-        self.b.switch_to_block(fault);
-        self.restore(at);
-        self.step_alone(op);
-        self.b.switch_to_block(go);
-        self.restore(at);
+        self.unless_fault(op, ok, at);
         let v = self.b.ins().iconst(types::I32, ret as i64);
         self.push(op, op.osize, v, true);
         self.done += 1;
@@ -398,14 +377,7 @@ impl<'a> Emitter<'a> {
         );
         let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, t, limit);
         let at = self.known();
-        let go = self.b.create_block();
-        let fault = self.b.create_block();
-        self.b.ins().brif(ok, go, &[], fault, &[]);
-        self.b.switch_to_block(fault);
-        self.restore(at);
-        self.step_alone(op);
-        self.b.switch_to_block(go);
-        self.restore(at);
+        self.unless_fault(op, ok, at);
         self.adjust_sp(big, size as i64 + (op.imm & 0xFFFF) as i64);
         self.done += 1;
         let at = self.known();
@@ -424,6 +396,19 @@ impl<'a> Emitter<'a> {
         let eip = self.b.ins().uextend(types::I64, t);
         self.store_position_value(eip, self.done);
         self.leave(CONTINUE);
+    }
+
+    /// Goes on if `ok`, with what was known at `at`; otherwise the helper runs `op` (and
+    /// delivers its fault) and the block leaves.
+    fn unless_fault(&mut self, op: &Op, ok: Value, at: Known) {
+        let go = self.b.create_block();
+        let fault = self.b.create_block();
+        self.b.ins().brif(ok, go, &[], fault, &[]);
+        self.b.switch_to_block(fault);
+        self.restore(at);
+        self.step_alone(op);
+        self.b.switch_to_block(go);
+        self.restore(at);
     }
 
     /// Whether a near jump to `target` stays within CS's limit (`Cpu::jump_near`).

@@ -248,7 +248,7 @@ enum Mode {
 const PAGE_DIR: u32 = 0xF_0000;
 
 /// Registers, flags and RAM filled from the same seed for both runs.
-fn machine(seed: u64, code: &[u8], mode: Mode) -> (Cpu, Rc<GuestRam>) {
+fn machine(seed: u64, code: &[u8], mode: Mode) -> Cpu {
     let ram = Rc::new(GuestRam::new(RAM));
     let mut rng = Rng(seed ^ 0x9E37_79B9_7F4A_7C15);
     let fill: Vec<u8> = (0..RAM).map(|_| rng.byte()).collect();
@@ -301,33 +301,43 @@ fn machine(seed: u64, code: &[u8], mode: Mode) -> (Cpu, Rc<GuestRam>) {
     }
     cpu.state.set_r32(amber_cpu::state::reg::ESP, 0x8000);
     cpu.set_flags(rng.next() as u32 & 0x8D5);
-    (cpu, ram)
+    cpu
 }
 
-/// Runs 1,000 instructions of the program (or until it halts), interpreted or compiled.
-fn run(seed: u64, code: &[u8], mode: Mode, jit: bool) -> (String, Vec<u8>) {
-    let (mut cpu, ram) = machine(seed, code, mode);
-    if jit {
+/// Runs `budget` instructions (or until the CPU halts), interpreted or, with `cache` bytes
+/// of code cache, compiling every block the first time it runs; returns the architectural
+/// state and all of RAM.
+fn execute(cpu: &mut Cpu, cache: Option<usize>, budget: u64) -> (String, Vec<u8>) {
+    if let Some(cache_size) = cache {
         let config = JitConfig {
             threshold: 1,
-            ..JitConfig::default()
+            cache_size,
         };
         cpu.set_translator(Some(Box::new(Jit::new(config).expect("a JIT"))));
     }
-    let mut bus = FlatBus { ram_len: RAM };
-    cpu.run(&mut bus, 1000);
+    cpu.run(&mut FlatBus { ram_len: RAM }, budget);
     let mut mem = vec![0; RAM];
-    ram.read_slice(0, &mut mem);
+    cpu.ram().read_slice(0, &mut mem);
     let s = &cpu.state;
-    let flags = cpu.state.flags();
     let regs = format!(
-        "regs {:x?} eip {:x} flags {flags:x} icount {} halted {}",
+        "regs {:x?} eip {:x} flags {:x} icount {} halted {} last vector {:?}",
         &s.regs[..8],
         s.eip,
+        s.flags(),
         s.icount,
-        s.halted
+        s.halted,
+        cpu.last_vector
     );
     (regs, mem)
+}
+
+/// The cache of the runs with the JIT.
+const CACHE: Option<usize> = Some(64 << 20);
+
+/// Runs 1,000 instructions of the program (or until it halts), interpreted or compiled.
+fn run(seed: u64, code: &[u8], mode: Mode, jit: bool) -> (String, Vec<u8>) {
+    let mut cpu = machine(seed, code, mode);
+    execute(&mut cpu, jit.then_some(CACHE).flatten(), 1000)
 }
 
 fn compare(mode: Mode, seeds: std::ops::Range<u64>) {
@@ -377,30 +387,9 @@ fn directed(mode: Mode, code: &[u8], setup: impl Fn(&mut Cpu)) {
         return;
     }
     let outcome = |jit: bool| {
-        let (mut cpu, ram) = machine(7, code, mode);
+        let mut cpu = machine(7, code, mode);
         setup(&mut cpu);
-        if jit {
-            let config = JitConfig {
-                threshold: 1,
-                ..JitConfig::default()
-            };
-            cpu.set_translator(Some(Box::new(Jit::new(config).expect("a JIT"))));
-        }
-        let mut bus = FlatBus { ram_len: RAM };
-        cpu.run(&mut bus, 100);
-        let mut mem = vec![0; RAM];
-        ram.read_slice(0, &mut mem);
-        let s = &cpu.state;
-        let regs = format!(
-            "regs {:x?} eip {:x} flags {:x} icount {} halted {} last vector {:?}",
-            &s.regs[..8],
-            s.eip,
-            s.flags(),
-            s.icount,
-            s.halted,
-            cpu.last_vector
-        );
-        (regs, mem)
+        execute(&mut cpu, jit.then_some(CACHE).flatten(), 100)
     };
     let (want, want_mem) = outcome(false);
     let (got, got_mem) = outcome(true);
@@ -460,22 +449,8 @@ fn a_full_code_cache_is_emptied_and_refilled() {
         let mut rng = Rng(seed * 2 + 1);
         let code = program(&mut rng, 40, false);
         let (want, _) = run(seed, &code, Mode::Real, false);
-        let (mut cpu, _) = machine(seed, &code, Mode::Real);
-        let config = JitConfig {
-            threshold: 1,
-            cache_size: 16 << 10,
-        };
-        cpu.set_translator(Some(Box::new(Jit::new(config).expect("a JIT"))));
-        cpu.run(&mut FlatBus { ram_len: RAM }, 1000);
-        let s = &cpu.state;
-        let got = format!(
-            "regs {:x?} eip {:x} flags {:x} icount {} halted {}",
-            &s.regs[..8],
-            s.eip,
-            s.flags(),
-            s.icount,
-            s.halted
-        );
+        let mut cpu = machine(seed, &code, Mode::Real);
+        let (got, _) = execute(&mut cpu, Some(16 << 10), 1000);
         assert_eq!(got, want, "seed {seed}");
         flushes += cpu
             .translator_summary()

@@ -764,9 +764,8 @@ mod tests {
         assert_eq!(equipment_byte([4, 3]), 0x43);
     }
 
-    /// The controller decodes 0x3F0-0x3F5 and 0x3F7; 0x3F6 stays the IDE control port.
-    #[test]
-    fn the_floppy_controller_shares_its_block_with_ide() {
+    /// A board with 2 MiB of RAM and its serial and debug outputs going nowhere.
+    fn quiet_board() -> Board {
         let map = MemoryMap::new(0x20_0000);
         let ram = Rc::new(GuestRam::new(map.backing_size()));
         let config = MachineConfig {
@@ -774,7 +773,13 @@ mod tests {
             debugcon: crate::config::Sink::None,
             ..MachineConfig::default()
         };
-        let board = Board::new(config, ram, map).unwrap();
+        Board::new(config, ram, map).unwrap()
+    }
+
+    /// The controller decodes 0x3F0-0x3F5 and 0x3F7; 0x3F6 stays the IDE control port.
+    #[test]
+    fn the_floppy_controller_shares_its_block_with_ide() {
+        let board = quiet_board();
         for port in (0x3F0..=0x3F5).chain([0x3F7]) {
             assert_eq!(board.ports.owner(port), DeviceId::Fdc, "{port:#x}");
         }
@@ -794,14 +799,7 @@ mod tests {
     fn a_held_key_repeats_on_the_boards_clock() {
         use amber_devices::ps2::Key;
         const MS: Nanos = 1_000_000;
-        let map = MemoryMap::new(0x20_0000);
-        let ram = Rc::new(GuestRam::new(map.backing_size()));
-        let config = MachineConfig {
-            serial: crate::config::Sink::None,
-            debugcon: crate::config::Sink::None,
-            ..MachineConfig::default()
-        };
-        let mut board = Board::new(config, ram, map).unwrap();
+        let mut board = quiet_board();
         // Port accesses at instruction 0: the 8042 does not depend on their time.
         board.io_write(0x64, 1, 0x60, 0);
         board.io_write(0x60, 1, 0x65, 0);
