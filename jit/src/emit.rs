@@ -601,6 +601,48 @@ impl<'a> Emitter<'a> {
                 self.regs[r].dirty = false;
             }
         }
+        self.store_flags();
+    }
+
+    /// `CpuState::set_szp` with AF clear, for an op that sets the status flags eagerly:
+    /// SF, ZF and PF from `res` (of `size` bytes), CF and OF given (0/1 bytes), in EFLAGS,
+    /// with no lazy operation left.
+    pub(crate) fn set_status(&mut self, size: u8, res: Value, cf: Value, of: Value) {
+        use amber_cpu::state::fl;
+        self.store_flags();
+        let t = MemFlagsData::trusted();
+        let at = state_off(offset_of!(CpuState, eflags));
+        let eflags = self.b.ins().load(types::I32, t, self.state, at);
+        let mut f = self.b.ins().band_imm_u(eflags, (!fl::ARITH) as i64);
+        let masked = self.b.ins().band_imm_u(res, mask(size));
+        let zf = self.b.ins().icmp_imm_u(IntCC::Equal, masked, 0);
+        let sign = self.b.ins().band_imm_u(res, 1i64 << (size as u32 * 8 - 1));
+        let sf = self.b.ins().icmp_imm_u(IntCC::NotEqual, sign, 0);
+        let low = self.b.ins().band_imm_u(res, 0xFF);
+        let ones = self.b.ins().popcnt(low);
+        let odd = self.b.ins().band_imm_u(ones, 1);
+        let pf = self.b.ins().icmp_imm_u(IntCC::Equal, odd, 0);
+        for (flag, bit) in [
+            (cf, fl::CF),
+            (pf, fl::PF),
+            (zf, fl::ZF),
+            (sf, fl::SF),
+            (of, fl::OF),
+        ] {
+            let on = self.b.ins().uextend(types::I32, flag);
+            let v = self.b.ins().imul_imm_u(on, bit as i64);
+            f = self.b.ins().bor(f, v);
+        }
+        self.b.ins().store(t, f, self.state, at);
+        let none = self.b.ins().iconst(types::I8, FlagOp::None as i64);
+        self.b
+            .ins()
+            .store(t, none, self.state, lazy_off(offset_of!(LazyFlags, op)));
+    }
+
+    /// Stores the lazy flags an inlined op recorded and the block has not stored yet.
+    fn store_flags(&mut self) {
+        let t = MemFlagsData::trusted();
         if let Some(f) = self.flags.take() {
             let op = self.b.ins().iconst(types::I8, f.op as i64);
             let size = self.b.ins().iconst(types::I8, f.size as i64);

@@ -171,6 +171,7 @@ impl Emitter<'_> {
                 let v = self.b.ins().uextend(types::I32, c);
                 self.set(reg(op.dst), 1, v);
             }
+            Form::Shl | Form::Shr | Form::Sar => return self.shift(op),
             Form::Other | Form::Jcc | Form::JmpRel | Form::CallRel | Form::RetNear => return false,
         }
         true
@@ -219,6 +220,65 @@ impl Emitter<'_> {
                 });
             }
         }
+    }
+
+    /// SHL, SHR and SAR of a register by an immediate (`exec::shift`): inlined only for
+    /// counts below 32, which every model's count mask (5 bits, or the 8086's 8) leaves alone;
+    /// a zero count changes nothing. The flags are those of the last single-bit step.
+    fn shift(&mut self, op: &Op) -> bool {
+        let count = op.imm & 0xFF;
+        if count >= 32 {
+            return false;
+        }
+        if count == 0 {
+            return true;
+        }
+        let c = count as i64;
+        let n = op.size as i64 * 8;
+        let d = self.get(reg(op.dst), op.size);
+        let (r, cf, of) = match op.form {
+            Form::Shl => {
+                let wide = self.b.ins().uextend(types::I64, d);
+                let wide = self.b.ins().ishl_imm_u(wide, c);
+                let r = self.b.ins().ireduce(types::I32, wide);
+                let r = self.b.ins().band_imm_u(r, mask(op.size));
+                let cf = if c <= n {
+                    let out = self.b.ins().ushr_imm_u(wide, n);
+                    let out = self.b.ins().band_imm_u(out, 1);
+                    self.b.ins().icmp_imm_u(IntCC::NotEqual, out, 0)
+                } else {
+                    self.b.ins().iconst(types::I8, 0)
+                };
+                let sign = self.b.ins().band_imm_u(r, 1i64 << (n - 1));
+                let msb = self.b.ins().icmp_imm_u(IntCC::NotEqual, sign, 0);
+                (r, cf, self.b.ins().bxor(msb, cf))
+            }
+            Form::Shr => {
+                let before_last = self.b.ins().ushr_imm_u(d, c - 1);
+                let r = self.b.ins().ushr_imm_u(before_last, 1);
+                let sign = self.b.ins().band_imm_u(before_last, 1i64 << (n - 1));
+                let of = self.b.ins().icmp_imm_u(IntCC::NotEqual, sign, 0);
+                let low = self.b.ins().band_imm_u(before_last, 1);
+                (r, self.b.ins().icmp_imm_u(IntCC::NotEqual, low, 0), of)
+            }
+            _ => {
+                let sd = if op.size == 4 {
+                    d
+                } else {
+                    let narrow = self.b.ins().ireduce(mem_type(op.size), d);
+                    self.b.ins().sextend(types::I32, narrow)
+                };
+                let before_last = self.b.ins().sshr_imm_u(sd, (c - 1).min(31));
+                let r = self.b.ins().sshr_imm_u(before_last, 1);
+                let r = self.b.ins().band_imm_u(r, mask(op.size));
+                let low = self.b.ins().band_imm_u(before_last, 1);
+                let cf = self.b.ins().icmp_imm_u(IntCC::NotEqual, low, 0);
+                (r, cf, self.b.ins().iconst(types::I8, 0))
+            }
+        };
+        self.set(reg(op.dst), op.size, r);
+        self.set_status(op.size, r, cf, of);
+        true
     }
 
     /// Pushes `v` (`size` bytes) as `Cpu::push`: the store below ESP, then ESP or SP moved by

@@ -166,9 +166,20 @@ fn instruction(rng: &mut Rng, code32: bool, out: &mut Vec<u8>) {
                 modrm(rng, reg, a32, out);
             }
             2 => {
-                out.push(0xD0 | rng.below(2) as u8);
+                // Shifts and rotates by one or, half the time, by an immediate (of which a
+                // quarter are 32 or more).
+                let by_imm = rng.below(2) == 0;
+                out.push(if by_imm { 0xC0 } else { 0xD0 } | rng.below(2) as u8);
                 let reg = [0u8, 1, 4, 5, 7][rng.below(5) as usize];
                 modrm(rng, reg, a32, out);
+                if by_imm {
+                    let count = rng.below(32) as u8;
+                    out.push(if rng.below(4) == 0 {
+                        count | 0x20
+                    } else {
+                        count
+                    });
+                }
             }
             3 => {
                 out.push(0x86 | rng.below(2) as u8);
@@ -389,7 +400,7 @@ fn directed(mode: Mode, code: &[u8], setup: impl Fn(&mut Cpu)) {
     let outcome = |jit: bool| {
         let mut cpu = machine(7, code, mode);
         setup(&mut cpu);
-        execute(&mut cpu, jit.then_some(CACHE).flatten(), 100)
+        execute(&mut cpu, jit.then_some(CACHE).flatten(), 1000)
     };
     let (want, want_mem) = outcome(false);
     let (got, got_mem) = outcome(true);
@@ -458,6 +469,33 @@ fn a_full_code_cache_is_emptied_and_refilled() {
             .expect("the JIT's summary counts flushes");
     }
     assert!(flushes > 0, "the cache never filled");
+}
+
+/// SHL, SHR and SAR of AL, AX and EAX by the counts where their flags change behaviour
+/// (1, around the operand's width, 31), each followed by PUSHF so every flag is compared in
+/// RAM.
+#[test]
+fn shifts_by_every_edge_count_match_the_interpreter() {
+    let mut code = Vec::new();
+    for (prefix, value) in [(None, 0xB5u32), (Some(0x66u8), 0xC3A5), (None, 0x8123_4567)] {
+        for ext in [4u8, 5, 7] {
+            for count in [1u8, 2, 7, 8, 9, 15, 16, 17, 31] {
+                // mov eax, value; (66) shl/shr/sar eax|ax, count; or al form; pushf.
+                code.push(0xB8);
+                code.extend(value.to_le_bytes());
+                match (prefix, value) {
+                    (_, 0xB5) => code.extend([0xC0, 0xC0 | ext << 3, count]),
+                    (Some(p), _) => code.extend([p, 0xC1, 0xC0 | ext << 3, count]),
+                    (None, _) => code.extend([0xC1, 0xC0 | ext << 3, count]),
+                }
+                code.push(0x9C);
+            }
+        }
+    }
+    let back = -(code.len() as i32 + 5);
+    code.push(0xE9);
+    code.extend(back.to_le_bytes());
+    directed(Mode::Protected, &code, |_| {});
 }
 
 /// The cases the inline fast path must hand back to the interpreter on a page the TLB

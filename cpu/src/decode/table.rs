@@ -668,6 +668,10 @@ pub enum Form {
     Setcc,
     /// CMOVcc to a register from a register or memory.
     Cmov,
+    /// SHL, SHR and SAR of a register by an immediate count.
+    Shl,
+    Shr,
+    Sar,
     /// A conditional near jump (`control::jcc`).
     Jcc,
     /// A relative near jump, call, and the near return.
@@ -682,6 +686,8 @@ enum Operands {
     Any,
     /// A general register destination.
     Reg,
+    /// A general register destination and an immediate source.
+    RegImm,
 }
 
 /// Which instructions a row of the JIT's tables is for: a handler alone does not say, since
@@ -752,6 +758,10 @@ const INLINED: &[(Family, Handler, Operands, Form)] = &[
     ),
     (Family::Setcc, data::setcc, Operands::Reg, Form::Setcc),
     (Family::Cmovcc, data::cmovcc, Operands::Reg, Form::Cmov),
+    (Family::One(M::Shl), shift::shl, Operands::RegImm, Form::Shl),
+    (Family::One(M::Sal), shift::shl, Operands::RegImm, Form::Shl),
+    (Family::One(M::Shr), shift::shr, Operands::RegImm, Form::Shr),
+    (Family::One(M::Sar), shift::sar, Operands::RegImm, Form::Sar),
 ];
 
 /// A general handler and its specialised forms by operand kinds.
@@ -818,7 +828,11 @@ pub fn specialise(op: &Op) -> (Handler, Form) {
         .iter()
         .find(|&&(family, h, _, _)| h as usize == general && family.has(op));
     if let Some(&(_, _, operands, form)) = inlined {
-        let fits = operands == Operands::Any || matches!(op.dst, Loc::Reg(_));
+        let fits = match operands {
+            Operands::Any => true,
+            Operands::Reg => matches!(op.dst, Loc::Reg(_)),
+            Operands::RegImm => matches!((op.dst, op.src), (Loc::Reg(_), Loc::Imm)),
+        };
         return (op.exec, if fits { form } else { Form::Other });
     }
     let mnemonic = op.code.mnemonic();
