@@ -5,9 +5,17 @@
 //! runs x87 arithmetic on f64 data and a fifth the same computation in SSE2 on pairs of
 //! f64, where every operation goes through the soft float.
 //!
+//! The 32-bit loop also runs as a guest kernel, under amber (interpreter and JIT) and under
+//! `qemu-system-i386`'s TCG, for the ratio against QEMU (skipped without gcc, ld and QEMU).
+//!
 //! Run with `cargo bench --bench mips`. Set `AMBER_BENCH_INSNS` to change the instruction
 //! count per loop (default 200 million).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::path::Path;
+use std::process::Command;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -199,6 +207,64 @@ fn main() {
         cpu
     };
     measure("SSE2, 32-bit", sse, &mut bus, insns);
+
+    against_qemu(insns);
+}
+
+/// Instructions a round of `testsuites/guests/integer_loop.c`'s loop.
+const LOOP_ROUND: u64 = 13;
+
+/// The integer loop as a guest kernel (`testsuites/guests/integer_loop.c`, the 32-bit loop
+/// above with a counter), run by amber's interpreter, amber's JIT and `qemu-system-i386`
+/// (TCG): guest MIPS from the wall-clock time of a run of `insns` instructions less that of
+/// a run of none (boot and exit).
+fn against_qemu(insns: u64) {
+    let tools = ["gcc", "ld", "qemu-system-i386"];
+    if let Some(t) = tools.iter().find(|t| !common::have(t)) {
+        println!("integer loop against QEMU: no {t}; skipped");
+        return;
+    }
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-integer-loop");
+    let elf = common::build_guest_kernel("integer_loop", &out);
+    let rounds = insns / LOOP_ROUND;
+    let seconds = |command: &dyn Fn(u64) -> Command| {
+        let time = |n: u64| {
+            let start = Instant::now();
+            let status = command(n).status().expect("the emulator runs");
+            assert_eq!(status.code(), Some(1), "the loop kernel exits with 0");
+            start.elapsed().as_secs_f64()
+        };
+        time(rounds) - time(0)
+    };
+    let amber = |jit: &'static str| {
+        let elf = elf.clone();
+        move |n: u64| {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_amber"));
+            c.args(["run", "--headless", "--serial", "none", jit, "--kernel"])
+                .arg(&elf)
+                .args(["--append", &format!("rounds={n}")]);
+            c
+        }
+    };
+    let qemu = |n: u64| {
+        let mut c = Command::new("qemu-system-i386");
+        c.args(["-M", "pc", "-accel", "tcg", "-cpu", "pentium2", "-m", "128"])
+            .args(["-nodefaults", "-display", "none", "-serial", "none"])
+            .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+            .arg("-kernel")
+            .arg(&elf)
+            .args(["-append", &format!("rounds={n}")]);
+        c
+    };
+    let n = (rounds * LOOP_ROUND) as f64 / 1e6;
+    let interpreter = n / seconds(&amber("--no-jit"));
+    let jit = n / seconds(&amber("--jit"));
+    let tcg = n / seconds(&qemu);
+    println!(
+        "integer loop guest       interpreter {interpreter:>8.1} MIPS   JIT {jit:>8.1} MIPS   \
+         QEMU TCG {tcg:>8.1} MIPS   JIT/QEMU {:>5.2}",
+        jit / tcg
+    );
 }
 
 /// A Pentium 4 in 32-bit protected mode with flat segments, about to run the code at `LOAD`.

@@ -46,21 +46,6 @@ const KERNELS: &[&str] = &[
 /// values follow SDM Vol. 1 11.5.2 (only the pre-computation flags when one of those is
 /// unmasked) and 10.2.3 (flags in bits 5:0, masks in 12:7).
 const FROM_MANUALS: &[&str] = &["fpu_irq13", "sse_xm"];
-const CFLAGS: &[&str] = &[
-    "-m32",
-    "-ffreestanding",
-    "-fno-pic",
-    "-fno-pie",
-    "-O2",
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-fno-stack-protector",
-    "-mno-sse",
-    "-mno-mmx",
-    "-c",
-];
-
 fn guests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testsuites/guests")
 }
@@ -68,49 +53,12 @@ fn guests_dir() -> PathBuf {
 /// Builds every kernel into directory `tag` (one per test, as tests run in parallel) and
 /// returns the ELF paths.
 fn build(tag: &str) -> Vec<(&'static str, PathBuf)> {
-    let src = guests_dir();
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("guests")
         .join(tag);
-    std::fs::create_dir_all(&out).unwrap();
-    check(
-        Command::new("gcc")
-            .args(CFLAGS)
-            .arg(src.join("runtime.c"))
-            .arg("-o")
-            .arg(out.join("runtime.o")),
-    );
-    check(
-        Command::new("gcc")
-            .args(["-m32", "-c"])
-            .arg(src.join("boot.S"))
-            .arg("-o")
-            .arg(out.join("boot.o")),
-    );
     KERNELS
         .iter()
-        .map(|k| {
-            let obj = out.join(format!("{k}.o"));
-            let elf = out.join(format!("{k}.elf"));
-            check(
-                Command::new("gcc")
-                    .args(CFLAGS)
-                    .arg(src.join(format!("{k}.c")))
-                    .arg("-o")
-                    .arg(&obj),
-            );
-            check(
-                Command::new("ld")
-                    .args(["-m", "elf_i386", "--no-warn-rwx-segments", "-T"])
-                    .arg(src.join("link.ld"))
-                    .arg("-o")
-                    .arg(&elf)
-                    .arg(out.join("boot.o"))
-                    .arg(out.join("runtime.o"))
-                    .arg(&obj),
-            );
-            (*k, elf)
-        })
+        .map(|k| (*k, common::build_guest_kernel(k, &out)))
         .collect()
 }
 

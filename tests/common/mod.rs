@@ -141,3 +141,55 @@ fn screen_run(name: &str, args: &[&str], jit: &[&str], limit: Duration) -> (Stri
     assert!(!count.is_empty(), "{name} ({jit:?}): no instruction count");
     (screen, count)
 }
+
+/// How the guest kernels of `testsuites/guests/` are compiled: freestanding 32-bit code.
+const GUEST_CFLAGS: &[&str] = &[
+    "-m32",
+    "-ffreestanding",
+    "-fno-pic",
+    "-fno-pie",
+    "-O2",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-fno-stack-protector",
+    "-mno-sse",
+    "-mno-mmx",
+    "-c",
+];
+
+/// Builds the guest kernel `testsuites/guests/<name>.c` with the shared runtime into `out`
+/// (gcc and GNU ld) and returns the Multiboot ELF's path.
+pub fn build_guest_kernel(name: &str, out: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testsuites/guests");
+    std::fs::create_dir_all(out).unwrap();
+    // An object newer than its source is kept (the shared runtime is built once per
+    // directory, not once per kernel).
+    let object = |source: &str, obj: &str, flags: &[&str]| {
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let (source, obj) = (src.join(source), out.join(obj));
+        if modified(&obj).is_none() || modified(&obj) < modified(&source) {
+            check(
+                Command::new("gcc")
+                    .args(flags)
+                    .arg(&source)
+                    .arg("-o")
+                    .arg(&obj),
+            );
+        }
+        obj
+    };
+    let runtime = object("runtime.c", "runtime.o", GUEST_CFLAGS);
+    let boot = object("boot.S", "boot.o", &["-m32", "-c"]);
+    let main = object(&format!("{name}.c"), &format!("{name}.o"), GUEST_CFLAGS);
+    let elf = out.join(format!("{name}.elf"));
+    check(
+        Command::new("ld")
+            .args(["-m", "elf_i386", "--no-warn-rwx-segments", "-T"])
+            .arg(src.join("link.ld"))
+            .arg("-o")
+            .arg(&elf)
+            .args([boot, runtime, main]),
+    );
+    elf
+}
