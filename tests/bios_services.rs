@@ -14,7 +14,7 @@ mod common;
 #[path = "bios_services/programs.rs"]
 mod programs;
 
-use common::{check, present, run, work_dir};
+use common::{present, run, work_dir};
 use programs::*;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -22,17 +22,7 @@ use std::process::{Command, Output, Stdio};
 
 /// The program assembled with `as` and linked at 0x7C00, on a 1 MiB raw disk image.
 fn disk_image(dir: &Path, source: &str) -> PathBuf {
-    let (src, obj, bin) = (dir.join("boot.S"), dir.join("boot.o"), dir.join("boot.bin"));
-    std::fs::write(&src, source).unwrap();
-    check(Command::new("as").args(["--32", "-o"]).arg(&obj).arg(&src));
-    check(
-        Command::new("ld")
-            .args(["-m", "elf_i386", "-Ttext", "0x7c00", "--oformat", "binary"])
-            .args(["-e", "_start", "-o"])
-            .arg(&bin)
-            .arg(&obj),
-    );
-    let mut code = std::fs::read(&bin).unwrap();
+    let mut code = common::assemble_boot_program(dir, "boot", source);
     assert!(
         code.len() <= 4096,
         "the program fits the 8 sectors it loads"

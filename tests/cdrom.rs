@@ -16,21 +16,7 @@ use common::{check, present, run, work_dir};
 
 /// A real-mode program assembled with `as` and linked at 0x7C00: `len` bytes.
 fn assemble(dir: &Path, name: &str, source: &str, len: usize) -> Vec<u8> {
-    let (src, obj, bin) = (
-        dir.join(format!("{name}.S")),
-        dir.join(format!("{name}.o")),
-        dir.join(format!("{name}.bin")),
-    );
-    std::fs::write(&src, source).unwrap();
-    check(Command::new("as").args(["--32", "-o"]).arg(&obj).arg(&src));
-    check(
-        Command::new("ld")
-            .args(["-m", "elf_i386", "-Ttext", "0x7c00", "--oformat", "binary"])
-            .args(["-e", "_start", "-o"])
-            .arg(&bin)
-            .arg(&obj),
-    );
-    let code = std::fs::read(&bin).unwrap();
+    let code = common::assemble_boot_program(dir, name, source);
     assert_eq!(code.len(), len, "{name} is {len} bytes");
     code
 }

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{check, present, run};
+use common::{present, run};
 
 const KERNELS: &[&str] = &[
     "serial",
@@ -473,24 +473,8 @@ fn serial_input_reaches_the_guest() {
 
 /// A boot sector of `testsuites/guests/` assembled with `as` and linked at 0x7C00.
 fn boot_sector(dir: &Path, name: &str) -> Vec<u8> {
-    let (obj, bin) = (
-        dir.join(format!("{name}.o")),
-        dir.join(format!("{name}.bin")),
-    );
-    check(
-        Command::new("as")
-            .args(["--32", "-o"])
-            .arg(&obj)
-            .arg(guests_dir().join(format!("{name}.S"))),
-    );
-    check(
-        Command::new("ld")
-            .args(["-m", "elf_i386", "-Ttext", "0x7c00", "--oformat", "binary"])
-            .args(["-e", "_start", "-o"])
-            .arg(&bin)
-            .arg(&obj),
-    );
-    let sector = std::fs::read(&bin).unwrap();
+    let source = std::fs::read_to_string(guests_dir().join(format!("{name}.S"))).unwrap();
+    let sector = common::assemble_boot_program(dir, name, &source);
     assert_eq!(sector.len(), 512, "{name} is one sector");
     sector
 }

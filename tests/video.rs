@@ -7,56 +7,21 @@
 //! BIOSes may differ by design (font pointers, OEM strings, mode lists) the programs do not
 //! report. Missing tools or SeaBIOS files skip a test with one line, except under CI=true.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const SEABIOS: &str = "/usr/share/seabios/bios-256k.bin";
-const VGABIOS: &str = "/usr/share/seabios/vgabios-stdvga.bin";
+use common::{read_png, SEABIOS, VGABIOS};
 
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
+/// Whether binutils and SeaBIOS's files are there (a missing one skips the test with one
+/// line, and fails it under CI=true).
 fn present() -> bool {
-    let missing: Vec<&str> = ["as", "ld"]
-        .into_iter()
-        .filter(|t| !have(t))
-        .chain(
-            [SEABIOS, VGABIOS]
-                .into_iter()
-                .filter(|f| !Path::new(f).exists()),
-        )
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!("video: {} missing (binutils, seabios)", missing.join(", "));
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{msg} (required under CI)"
-    );
-    eprintln!("{msg}; skipping");
-    false
-}
-
-fn check(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::present("video", &["as", "ld"], &[SEABIOS, VGABIOS])
 }
 
 fn work_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("video")
-        .join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::work_dir("video", name)
 }
 
 /// The boot sector every program starts with: it loads the next 16 sectors to 7E00h and
@@ -67,21 +32,7 @@ const PRELUDE: &str = include_str!("video/prelude.S");
 
 /// A 1.44 MB floppy image holding the program `body` after the prelude.
 fn floppy(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let (src, obj, bin) = (
-        dir.join(format!("{name}.S")),
-        dir.join(format!("{name}.o")),
-        dir.join(format!("{name}.bin")),
-    );
-    std::fs::write(&src, format!("{PRELUDE}\n{body}")).unwrap();
-    check(Command::new("as").args(["--32", "-o"]).arg(&obj).arg(&src));
-    check(
-        Command::new("ld")
-            .args(["-m", "elf_i386", "-Ttext", "0x7c00", "--oformat", "binary"])
-            .args(["-e", "_start", "-o"])
-            .arg(&bin)
-            .arg(&obj),
-    );
-    let mut image = std::fs::read(&bin).unwrap();
+    let mut image = common::assemble_boot_program(dir, name, &format!("{PRELUDE}\n{body}"));
     assert!(image.len() <= 17 * 512, "{name} fits the 17 sectors loaded");
     image.resize(1_474_560, 0);
     let path = dir.join(format!("{name}.img"));
@@ -137,15 +88,6 @@ fn boot(dir: &Path, image: &Path, seabios: bool) -> Run {
         shot: read_png(&shot),
         serial: std::fs::read_to_string(&serial).unwrap_or_default(),
     }
-}
-
-fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    (info.width, info.height, buf)
 }
 
 /// Runs a program under both BIOSes and compares the report lines, except those numbered

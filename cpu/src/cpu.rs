@@ -268,7 +268,7 @@ impl Cpu {
                 }
             };
             let single_step = self.state.eflags & fl::TF != 0;
-            if single_step || self.trace || !self.breakpoints.is_empty() {
+            if self.one_at_a_time() {
                 if let Some(exit) = self.one_instruction(bus, &block, single_step) {
                     return exit;
                 }
@@ -323,6 +323,13 @@ impl Cpu {
             return Step::EndBlock;
         }
         Step::Next
+    }
+
+    /// Whether instructions must run one at a time: a single step (TF), a breakpoint in
+    /// DR7, or the trace.
+    #[inline(always)]
+    fn one_at_a_time(&self) -> bool {
+        self.state.eflags & fl::TF != 0 || self.trace || !self.breakpoints.is_empty()
     }
 
     /// Runs the first instruction of `block` alone, for the trace or, with `trap`, as a
@@ -460,9 +467,7 @@ impl Cpu {
         if s.icount.saturating_add(ops) > end
             || self.board_stop
             || s.halted
-            || self.trace
-            || !self.breakpoints.is_empty()
-            || s.eflags & fl::TF != 0
+            || self.one_at_a_time()
             || s.icount <= self.irq_shadow
             || s.eflags & fl::IF != 0 && bus.interrupt_pending(s.icount)
         {

@@ -27,7 +27,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 use code_cache::CodeCache;
-pub use context::JitContext;
+use context::JitContext;
 
 /// The signature of a compiled block.
 type CompiledBlock = unsafe extern "C" fn(*mut CpuState, *mut JitContext<'_>) -> u32;
@@ -61,19 +61,19 @@ impl Default for JitConfig {
 
 /// What the JIT did, for benchmarks and the closing line of a run.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct JitStats {
-    pub blocks_compiled: u64,
+struct JitStats {
+    blocks_compiled: u64,
     /// Guest instructions in the blocks compiled.
-    pub ops_compiled: u64,
+    ops_compiled: u64,
     /// Further blocks compiled into the regions of those.
-    pub region_blocks: u64,
+    region_blocks: u64,
     /// Host code bytes produced.
-    pub code_bytes: u64,
-    pub compile_time: Duration,
+    code_bytes: u64,
+    compile_time: Duration,
     /// Times the code cache filled up and was emptied.
-    pub flushes: u64,
+    flushes: u64,
     /// Compiled block executions.
-    pub runs: u64,
+    runs: u64,
 }
 
 /// The translator.
@@ -121,15 +121,6 @@ impl Jit {
             stats: JitStats::default(),
             members: Vec::new(),
         })
-    }
-
-    pub fn stats(&self) -> JitStats {
-        self.stats
-    }
-
-    /// Bytes of the code cache in use.
-    pub fn cache_used(&self) -> usize {
-        self.cache.used()
     }
 
     /// Compiles the region of `block`, entered at `eip`, into the cache; `UNCOMPILABLE` if
@@ -239,11 +230,13 @@ impl Translator for Jit {
         let per_block = s.compile_time.as_secs_f64() * 1e6 / s.blocks_compiled.max(1) as f64;
         format!(
             "JIT: {} blocks compiled with {} more in their regions ({} instructions, {} KiB of \
-             code, {per_block:.0} us each), {} compiled runs, {} cache flushes",
+             code, {per_block:.0} us each), {} KiB of the code cache in use, {} compiled runs, \
+             {} cache flushes",
             s.blocks_compiled,
             s.region_blocks,
             s.ops_compiled,
             s.code_bytes / 1024,
+            self.cache.used() / 1024,
             s.runs,
             s.flushes
         )

@@ -193,3 +193,24 @@ pub fn build_guest_kernel(name: &str, out: &Path) -> PathBuf {
     );
     elf
 }
+
+/// A real-mode program in GNU as syntax, assembled with `as --32` and linked with `ld` as a
+/// flat binary at 0000:7C00 (where a BIOS loads a boot sector), its source and objects kept
+/// in `dir` under `name`. Returns the binary.
+pub fn assemble_boot_program(dir: &Path, name: &str, source: &str) -> Vec<u8> {
+    let (src, obj, bin) = (
+        dir.join(format!("{name}.S")),
+        dir.join(format!("{name}.o")),
+        dir.join(format!("{name}.bin")),
+    );
+    std::fs::write(&src, source).unwrap();
+    check(Command::new("as").args(["--32", "-o"]).arg(&obj).arg(&src));
+    check(
+        Command::new("ld")
+            .args(["-m", "elf_i386", "-Ttext", "0x7c00", "--oformat", "binary"])
+            .args(["-e", "_start", "-o"])
+            .arg(&bin)
+            .arg(&obj),
+    );
+    std::fs::read(&bin).unwrap()
+}
