@@ -123,6 +123,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = amber_jit::DEFAULT_THRESHOLD,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub jit_threshold: u32,
+    /// Check the JIT against the interpreter: run each compiled block, then the same
+    /// instructions interpreted from the same state, and stop with status 116 at the first
+    /// difference in registers, flags or RAM. Slow; for testing amber itself.
+    #[arg(long)]
+    pub jit_verify: bool,
     /// Hard disk image on the primary IDE channel, device 0 (raw).
     #[arg(long, value_name = "FILE")]
     pub hda: Option<PathBuf>,

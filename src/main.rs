@@ -24,6 +24,7 @@ use cli::{Cli, Command, DemoArgs, RunArgs};
 /// Exit codes of amber itself; a guest's isa-debug-exit status is always odd, these are even.
 mod code {
     pub const HOST_ERROR: u8 = 2;
+    pub const JIT_DIVERGED: u8 = 116;
     pub const RESET: u8 = 118;
     pub const DEAD_HALT: u8 = 120;
     pub const TRIPLE_FAULT: u8 = 122;
@@ -214,6 +215,7 @@ fn run_machine(
             .map_err(|e| format!("--boot {e}"))?,
         jit: !args.no_jit,
         jit_threshold: args.jit_threshold,
+        jit_verify: args.jit_verify,
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config)?;
@@ -289,6 +291,10 @@ fn run_machine(
         Outcome::Reset => {
             eprintln!("amber: the guest asked for a reset{post}");
             ExitCode::from(code::RESET)
+        }
+        Outcome::Diverged(why) => {
+            eprintln!("amber: --jit-verify: {why}");
+            ExitCode::from(code::JIT_DIVERGED)
         }
         Outcome::PowerOff | Outcome::Quit | Outcome::ScreenMatched => ExitCode::SUCCESS,
     })

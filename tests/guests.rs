@@ -381,13 +381,16 @@ fn headless_runs_are_deterministic() {
 
 /// Every guest kernel runs the same with the JIT and without: the same output, exit status
 /// and instruction count (runs are deterministic, so compiled code must retire exactly the
-/// interpreter's instructions between the same device events).
+/// interpreter's instructions between the same device events). Under `--jit-verify` every
+/// compiled run that stays off the devices is repeated by the interpreter and compared, and
+/// none may differ (status 116).
 #[test]
 fn guest_kernels_run_the_same_with_and_without_the_jit() {
     if !present("guest kernels", &["gcc", "ld"], &[]) {
         return;
     }
     let mut failures = Vec::new();
+    let mut total_verified = 0;
     for (name, elf) in build("jit").into_iter().filter(|(n, _)| *n != "echo") {
         let dir = elf.parent().unwrap();
         let mut args = kernel_args(name, dir, "--");
@@ -395,7 +398,24 @@ fn guest_kernels_run_the_same_with_and_without_the_jit() {
         // Every block compiled the first time it runs: the kernels are short.
         let jit = ["--jit".into(), "--jit-threshold".into(), "1".into()];
         let compiled = amber(&elf, &[args.clone(), jit.to_vec()].concat());
+        let verify = [jit.to_vec(), vec!["--jit-verify".into()]].concat();
+        let verified = amber(&elf, &[args.clone(), verify].concat());
         let interpreted = amber(&elf, &[args, vec!["--no-jit".into()]].concat());
+        let runs_verified = String::from_utf8_lossy(&verified.stderr)
+            .split("; ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next()?.parse::<u64>().ok());
+        if verified.status.code() != interpreted.status.code()
+            || verified.stdout != interpreted.stdout
+            || runs_verified.is_none()
+        {
+            failures.push(format!(
+                "{name}: --jit-verify (exit {:?}, {runs_verified:?} runs verified):\n{}",
+                verified.status.code(),
+                String::from_utf8_lossy(&verified.stderr),
+            ));
+        }
+        total_verified += runs_verified.unwrap_or(0);
         let count = |o: &Output| {
             let err = String::from_utf8_lossy(&o.stderr).to_string();
             err.lines()
@@ -427,6 +447,12 @@ fn guest_kernels_run_the_same_with_and_without_the_jit() {
             ));
         }
     }
+    // A few kernels only ever run compiled code that prints; the others must between them
+    // give the verifier plenty to compare.
+    assert!(
+        total_verified > 500,
+        "only {total_verified} compiled runs verified"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -40,6 +40,7 @@ const SLOTS: usize = 1 << 14;
 /// Pages in the 32-bit physical address space.
 const PAGES: usize = 1 << 20;
 
+#[derive(Clone)]
 pub struct BlockCache {
     slots: Vec<Option<Rc<Block>>>,
     epoch: u32,

@@ -23,6 +23,9 @@ pub enum Exit {
     TripleFault(Fault),
     /// The board asked to stop (`BusAction::Stop`) after the instruction that wrote to it.
     Board,
+    /// The translator found its compiled code disagreeing with the interpreter
+    /// (`--jit-verify`); `Translator::divergence` says where.
+    Diverged,
 }
 
 pub struct Cpu {
@@ -33,7 +36,7 @@ pub struct Cpu {
     /// The TLB of the current privilege class (supervisor or user)...
     pub(crate) tlb: Tlb,
     /// ...and the other one, swapped in when CPL crosses between 0-2 and 3.
-    tlb_other: Tlb,
+    pub(crate) tlb_other: Tlb,
     pub(crate) blocks: BlockCache,
     /// Mask applied to physical addresses: the model's address lines and the A20 gate.
     pub(crate) phys_mask: u32,
@@ -60,6 +63,8 @@ pub struct Cpu {
     delivering: Option<Fault>,
     /// Runs hot blocks as compiled code (the JIT), if one is attached.
     translator: Option<Box<dyn Translator>>,
+    /// The RAM pages stores reach, while `--jit-verify` checks a run (`checkpoint.rs`).
+    pub(crate) write_log: Option<crate::checkpoint::WriteLog>,
 }
 
 impl Cpu {
@@ -86,6 +91,7 @@ impl Cpu {
             data_breakpoint_hits: 0,
             delivering: None,
             translator: None,
+            write_log: None,
         };
         cpu.reset();
         cpu
@@ -149,6 +155,11 @@ impl Cpu {
     /// The translator's account of its work, if one is attached.
     pub fn translator_summary(&self) -> Option<String> {
         self.translator.as_ref().map(|t| t.summary())
+    }
+
+    /// Where the translator's code disagreed with the interpreter (`Exit::Diverged`).
+    pub fn translator_divergence(&self) -> Option<String> {
+        self.translator.as_ref().and_then(|t| t.divergence())
     }
 
     /// The read and write halves of the current TLB, for compiled code's inline probes.
@@ -384,7 +395,7 @@ impl Cpu {
 
     /// Delivers `fault` raised by an instruction of `len` bytes at the current EIP. Returns
     /// an exit if the processor shut down.
-    fn raise(&mut self, bus: &mut dyn Bus, fault: Fault, len: u8) -> Option<Exit> {
+    pub(crate) fn raise(&mut self, bus: &mut dyn Bus, fault: Fault, len: u8) -> Option<Exit> {
         self.exit_block = false;
         if self.delivering.is_none() {
             // A delivered exception takes the place of the instruction on the clock, so a

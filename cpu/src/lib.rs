@@ -6,6 +6,7 @@
 
 pub mod block;
 pub mod bus;
+pub mod checkpoint;
 pub mod cpu;
 pub mod debug;
 pub mod decode;

@@ -323,6 +323,9 @@ impl Cpu {
             self.board_action(action);
             return Ok(());
         };
+        if self.write_log.is_some() {
+            self.log_page(host as usize - self.ram.base_ptr() as usize);
+        }
         let page = phys >> 12;
         if self.blocks.has_code(page) {
             // Self-modifying code: store, drop the blocks decoded from this page, and end the

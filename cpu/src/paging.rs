@@ -67,6 +67,9 @@ impl Cpu {
                 offset,
                 writable: true,
             } => {
+                if self.write_log.is_some() {
+                    self.log_page(offset as usize);
+                }
                 self.ram
                     .set(offset as usize + (paddr & (PAGE_SIZE - 1)) as usize, v);
                 let page = paddr >> 12;

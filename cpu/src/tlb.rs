@@ -30,6 +30,7 @@ const EMPTY: TlbEntry = TlbEntry {
 };
 
 /// Read, write and fetch parts of the TLB.
+#[derive(Clone)]
 pub struct Tlb {
     pub read: Box<[TlbEntry; TLB_SIZE]>,
     pub write: Box<[TlbEntry; TLB_SIZE]>,
@@ -57,6 +58,12 @@ impl Tlb {
         self.read.fill(EMPTY);
         self.write.fill(EMPTY);
         self.fetch.fill(EMPTY);
+    }
+
+    /// Drops the write translations, so every store's first reach of a page takes the slow
+    /// path (the write log of `checkpoint.rs`).
+    pub fn forget_writes(&mut self) {
+        self.write.fill(EMPTY);
     }
 
     /// Drops the translations of non-global pages (MOV CR3).

@@ -36,4 +36,10 @@ pub trait Translator {
 
     /// One line on what the translator did, for `--stats`.
     fn summary(&self) -> String;
+
+    /// Where compiled code was found to disagree with the interpreter, once a run ended in
+    /// `Exit::Diverged`.
+    fn divergence(&self) -> Option<String> {
+        None
+    }
 }

@@ -14,6 +14,7 @@ mod context;
 mod emit;
 mod inline;
 mod region;
+mod verify;
 
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -42,6 +43,8 @@ pub struct JitConfig {
     pub threshold: u32,
     /// Bytes of host code held before the cache is emptied.
     pub cache_size: usize,
+    /// Repeat every compiled run through the interpreter and compare (`--jit-verify`).
+    pub verify: bool,
 }
 
 /// Runs before a block is compiled. Compiling costs about a millisecond a region, so a block
@@ -55,6 +58,7 @@ impl Default for JitConfig {
         JitConfig {
             threshold: DEFAULT_THRESHOLD,
             cache_size: 64 << 20,
+            verify: false,
         }
     }
 }
@@ -87,6 +91,7 @@ pub struct Jit {
     /// The blocks compiled code was translated from beyond each region's head: the code
     /// points at their ops. Dropped with the code when the cache is emptied.
     members: Vec<Rc<Block>>,
+    verifier: verify::Verifier,
 }
 
 /// Whether amber can compile for this host: Cranelift has a backend for it and the code
@@ -120,6 +125,7 @@ impl Jit {
             config,
             stats: JitStats::default(),
             members: Vec::new(),
+            verifier: verify::Verifier::default(),
         })
     }
 
@@ -199,30 +205,15 @@ impl Translator for Jit {
         // it, since emptying the cache drops every block (and `block` is a live one of them
         // compiled after the last emptying, or was compiled just now).
         let code: CompiledBlock = unsafe { std::mem::transmute::<usize, CompiledBlock>(slot.code) };
-        let (tlb_read, tlb_write) = cpu.tlb_entries();
-        let cpu: *mut Cpu = cpu;
-        let mut ctx = JitContext {
-            tlb_read,
-            tlb_write,
-            end,
-            helper_ran: 0,
-            cpu,
-            bus,
-            exit: None,
-            panic: None,
-        };
-        // SAFETY: `cpu` comes from a live `&mut Cpu` that is not used while the block runs;
-        // the block reaches the CPU only through `state` and the helpers through `ctx`, which
-        // outlives the call.
-        let ret = unsafe { code(std::ptr::addr_of_mut!((*cpu).state), &mut ctx) };
-        if let Some(payload) = ctx.panic.take() {
-            std::panic::resume_unwind(payload);
+        if self.config.verify {
+            let run = |cpu: &mut Cpu, bus: &mut dyn Bus| run_compiled(code, cpu, bus, end);
+            return Some(self.verifier.check(cpu, bus, run));
         }
-        Some(match ctx.exit {
-            Some(exit) => Step::Exit(exit),
-            None if ret == context::CONTINUE => Step::Next,
-            None => Step::EndBlock,
-        })
+        Some(run_compiled(code, cpu, bus, end))
+    }
+
+    fn divergence(&self) -> Option<String> {
+        self.verifier.divergence.clone()
     }
 
     fn summary(&self) -> String {
@@ -239,7 +230,49 @@ impl Translator for Jit {
             self.cache.used() / 1024,
             s.runs,
             s.flushes
+        ) + &self.verified()
+    }
+}
+
+impl Jit {
+    /// The verifier's part of the summary, under `--jit-verify`.
+    fn verified(&self) -> String {
+        if !self.config.verify {
+            return String::new();
+        }
+        let v = &self.verifier;
+        format!(
+            "; {} runs verified against the interpreter, {} not (they reached a device)",
+            v.verified, v.unrepeatable
         )
+    }
+}
+
+/// Runs the compiled block `code` from CS:EIP; the instruction count may reach `end`.
+fn run_compiled(code: CompiledBlock, cpu: &mut Cpu, bus: &mut dyn Bus, end: u64) -> Step {
+    let (tlb_read, tlb_write) = cpu.tlb_entries();
+    let cpu: *mut Cpu = cpu;
+    let mut ctx = JitContext {
+        tlb_read,
+        tlb_write,
+        end,
+        helper_ran: 0,
+        cpu,
+        bus,
+        exit: None,
+        panic: None,
+    };
+    // SAFETY: `code` is a compiled block (the caller's transmute), `cpu` comes from a live
+    // `&mut Cpu` that is not used while the block runs; the block reaches the CPU only
+    // through `state` and the helpers through `ctx`, which outlives the call.
+    let ret = unsafe { code(std::ptr::addr_of_mut!((*cpu).state), &mut ctx) };
+    if let Some(payload) = ctx.panic.take() {
+        std::panic::resume_unwind(payload);
+    }
+    match ctx.exit {
+        Some(exit) => Step::Exit(exit),
+        None if ret == context::CONTINUE => Step::Next,
+        None => Step::EndBlock,
     }
 }
 

@@ -323,6 +323,7 @@ fn execute(cpu: &mut Cpu, cache: Option<usize>, budget: u64) -> (String, Vec<u8>
         let config = JitConfig {
             threshold: 1,
             cache_size,
+            verify: false,
         };
         cpu.set_translator(Some(Box::new(Jit::new(config).expect("a JIT"))));
     }
@@ -445,6 +446,40 @@ fn code_that_patches_its_next_instruction_matches_the_interpreter() {
         ],
         |cpu| cpu.state.set_r32(amber_cpu::state::reg::EBX, 0),
     );
+}
+
+/// `--jit-verify` repeats every compiled run of the paged random loops (stores, page walks
+/// setting accessed and dirty bits) through the interpreter from the same state and finds
+/// them equal; with its checkpoints put back and taken again, the run still ends exactly as
+/// the interpreted one.
+#[test]
+fn the_verifier_repeats_compiled_runs_and_finds_them_equal() {
+    if !amber_jit::host_supported() {
+        println!("skipped: the JIT does not support this host");
+        return;
+    }
+    let mut verified = 0;
+    for seed in 2000..2100 {
+        let mut rng = Rng(seed * 2 + 1);
+        let n = 1 + rng.below(40) as usize;
+        let code = program(&mut rng, n, true);
+        let (want, want_mem) = run(seed, &code, Mode::Paged, false);
+        let mut cpu = machine(seed, &code, Mode::Paged);
+        let config = JitConfig {
+            threshold: 1,
+            verify: true,
+            ..JitConfig::default()
+        };
+        cpu.set_translator(Some(Box::new(Jit::new(config).expect("a JIT"))));
+        let (got, got_mem) = execute(&mut cpu, None, 1000);
+        assert_eq!(got, want, "seed {seed}: code {code:02x?}");
+        assert!(got_mem == want_mem, "seed {seed}: RAM differs");
+        verified += cpu
+            .translator_summary()
+            .and_then(|t| t.split("; ").nth(1)?.split(' ').next()?.parse::<u64>().ok())
+            .expect("the JIT's summary counts verified runs");
+    }
+    assert!(verified > 1000, "only {verified} runs verified");
 }
 
 /// A code cache too small for the program's blocks: it fills and is emptied again and again,

@@ -78,6 +78,8 @@ pub struct MachineConfig {
     pub jit: bool,
     /// Runs of a block before the JIT compiles it (`--jit-threshold`).
     pub jit_threshold: u32,
+    /// Run every compiled block interpreted too and compare (`--jit-verify`).
+    pub jit_verify: bool,
 }
 
 /// A kind of boot device, as QEMU's `-boot order=` letters name them.
@@ -177,6 +179,7 @@ impl Default for MachineConfig {
             boot_order: parse_boot_order(DEFAULT_BOOT_ORDER).unwrap_or_default(),
             jit: true,
             jit_threshold: amber_jit::DEFAULT_THRESHOLD,
+            jit_verify: false,
         }
     }
 }

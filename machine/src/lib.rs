@@ -30,7 +30,7 @@ use amber_cpu::{Bus, Cpu, Exit, Fault, GuestRam};
 use memory_map::{MemoryMap, MAX_RAM, PAM_COUNT};
 
 /// Why a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The guest wrote to isa-debug-exit: the status is `(value << 1) | 1`, as in QEMU.
     GuestExit(i32),
@@ -48,6 +48,8 @@ pub enum Outcome {
     Quit,
     /// The screen showed the text a screen script waited for last (`--until-screen`).
     ScreenMatched,
+    /// `--jit-verify` found compiled code disagreeing with the interpreter: where and how.
+    Diverged(String),
 }
 
 /// Limits on a run.
@@ -138,6 +140,7 @@ impl Machine {
         if config.jit && amber_jit::host_supported() {
             let jit = amber_jit::Jit::new(amber_jit::JitConfig {
                 threshold: config.jit_threshold.max(1),
+                verify: config.jit_verify,
                 ..amber_jit::JitConfig::default()
             })?;
             cpu.set_translator(Some(Box::new(jit)));
@@ -402,6 +405,10 @@ impl Machine {
             match exit {
                 Exit::Limit => self.board.flush_output(),
                 Exit::TripleFault(f) => return Outcome::TripleFault(f),
+                Exit::Diverged => {
+                    let why = self.cpu.translator_divergence().unwrap_or_default();
+                    return Outcome::Diverged(why);
+                }
                 Exit::Board => {
                     if let Some(outcome) = self.board_request() {
                         return outcome;

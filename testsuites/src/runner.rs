@@ -259,6 +259,7 @@ impl Machine {
                 Exit::Limit => out.push(format!("no HLT within {HALT_BUDGET} instructions")),
                 Exit::TripleFault(f) => out.push(format!("shut down (triple fault: {f})")),
                 Exit::Board => out.push("stopped by the board".to_string()),
+                Exit::Diverged => out.push("compiled code diverged".to_string()),
             }
             let expected = test.exception.map(|e| e.vector);
             if cpu.last_vector != expected {
