@@ -172,6 +172,7 @@ impl Emitter<'_> {
                 self.set(reg(op.dst), 1, v);
             }
             Form::Shl | Form::Shr | Form::Sar => return self.shift(op),
+            Form::Imul | Form::ImulImm => self.imul(op),
             Form::Other | Form::Jcc | Form::JmpRel | Form::CallRel | Form::RetNear => return false,
         }
         true
@@ -216,6 +217,43 @@ impl Emitter<'_> {
                 };
                 self.guarded(op, place, false, |e, addr| {
                     let v = e.load(addr, op.ssize);
+                    finish(e, v);
+                });
+            }
+        }
+    }
+
+    /// IMUL r, r/m and IMUL r, r/m, imm (`muldiv::imul2`, `imul3`): the truncated signed
+    /// product to the register; CF and OF set when it does not fit, SF, ZF and PF from it, AF
+    /// clear (`mul_flags`). The source is read before anything changes.
+    fn imul(&mut self, op: &Op) {
+        let finish = move |e: &mut Self, s: Value| {
+            let other = match op.form {
+                Form::ImulImm => e.b.ins().iconst(types::I32, op.imm as i32 as i64),
+                _ => e.get(reg(op.dst), op.size),
+            };
+            let wide = |e: &mut Self, v: Value| {
+                let narrow = e.b.ins().ireduce(mem_type(op.size), v);
+                e.b.ins().sextend(types::I64, narrow)
+            };
+            let (a, b) = (wide(e, s), wide(e, other));
+            let p = e.b.ins().imul(a, b);
+            let lo = e.b.ins().ireduce(types::I32, p);
+            let lo = e.b.ins().band_imm_u(lo, mask(op.size));
+            let fits = wide(e, lo);
+            let overflow = e.b.ins().icmp(IntCC::NotEqual, p, fits);
+            e.set(reg(op.dst), op.size, lo);
+            e.set_status(op.size, lo, overflow, overflow);
+        };
+        match op.src {
+            Loc::Reg(r) => {
+                let v = self.get(r, op.size);
+                finish(self, v);
+            }
+            _ => {
+                let off = self.ea(op);
+                self.guarded(op, Place::of(op, off, Access::Read), true, |e, addr| {
+                    let v = e.load(addr, op.size);
                     finish(e, v);
                 });
             }

@@ -126,7 +126,21 @@ fn instruction(rng: &mut Rng, code32: bool, out: &mut Vec<u8>) {
         // PUSH and POP of a register, MOV r/m, imm, RET, PUSHF, MOVZX/MOVSX, SETcc, CMOVcc;
         // then forms the interpreter runs:
         // INC/DEC, NOT/NEG, shifts, XCHG, LEA, CLC/STC/CMC.
-        _ => match rng.below(13) {
+        _ => match rng.below(15) {
+            // IMUL r, r/m; IMUL r, r/m, imm8 or imm16/32.
+            13 => {
+                out.extend([0x0F, 0xAF]);
+                let reg = rng.below(8) as u8;
+                modrm(rng, reg, a32, out);
+            }
+            14 => {
+                let op = [0x69u8, 0x6B][rng.below(2) as usize];
+                out.push(op);
+                let reg = rng.below(8) as u8;
+                modrm(rng, reg, a32, out);
+                let wide = (code32 as usize + 1) * 2;
+                imm(rng, out, if op == 0x6B { 1 } else { wide });
+            }
             // MOVZX, MOVSX; SETcc; CMOVcc.
             10 => {
                 out.extend([0x0F, [0xB6u8, 0xB7, 0xBE, 0xBF][rng.below(4) as usize]]);

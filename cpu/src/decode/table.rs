@@ -672,6 +672,10 @@ pub enum Form {
     Shl,
     Shr,
     Sar,
+    /// IMUL of a register by a register or memory (`muldiv::imul2`), and of a register or
+    /// memory by an immediate into a register (`muldiv::imul3`).
+    Imul,
+    ImulImm,
     /// A conditional near jump (`control::jcc`).
     Jcc,
     /// A relative near jump, call, and the near return.
@@ -758,6 +762,18 @@ const INLINED: &[(Family, Handler, Operands, Form)] = &[
     ),
     (Family::Setcc, data::setcc, Operands::Reg, Form::Setcc),
     (Family::Cmovcc, data::cmovcc, Operands::Reg, Form::Cmov),
+    (
+        Family::One(M::Imul),
+        muldiv::imul2,
+        Operands::Reg,
+        Form::Imul,
+    ),
+    (
+        Family::One(M::Imul),
+        muldiv::imul3,
+        Operands::Reg,
+        Form::ImulImm,
+    ),
     (Family::One(M::Shl), shift::shl, Operands::RegImm, Form::Shl),
     (Family::One(M::Sal), shift::shl, Operands::RegImm, Form::Shl),
     (Family::One(M::Shr), shift::shr, Operands::RegImm, Form::Shr),
