@@ -102,7 +102,7 @@ fn lazy_off(field: usize) -> i32 {
     (offset_of!(CpuState, lazy) + field) as i32
 }
 
-fn state_off(field: usize) -> i32 {
+pub(crate) fn state_off(field: usize) -> i32 {
     field as i32
 }
 

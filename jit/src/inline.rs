@@ -173,6 +173,7 @@ impl Emitter<'_> {
             }
             Form::Shl | Form::Shr | Form::Sar => return self.shift(op),
             Form::Imul | Form::ImulImm => self.imul(op),
+            Form::Movs | Form::Cmps | Form::Scas | Form::Lods | Form::Stos => self.string(op),
             Form::Other | Form::Jcc | Form::JmpRel | Form::CallRel | Form::RetNear => return false,
         }
         true
@@ -257,6 +258,95 @@ impl Emitter<'_> {
                     finish(e, v);
                 });
             }
+        }
+    }
+
+    /// One MOVS, CMPS, SCAS, LODS or STOS (`exec::string`, no REP): the source at
+    /// seg:(E)SI, the destination at ES:(E)DI, each index stepped by the element size, down
+    /// when DF is set. Both accesses are checked before anything changes, so a slow path may
+    /// still run the whole instruction through the helper.
+    fn string(&mut self, op: &Op) {
+        use amber_cpu::state::reg::{EAX, EDI, ESI};
+        let es = Seg::Es as u8;
+        let (src, dst) = match op.form {
+            Form::Movs | Form::Cmps => (Some(op.seg), Some(es)),
+            Form::Lods => (Some(op.seg), None),
+            _ => (None, Some(es)),
+        };
+        let place = |e: &mut Self, seg: u8, index: usize, access: Access| Place {
+            seg,
+            off: e.get(index as u8, op.asize),
+            size: op.size,
+            access,
+        };
+        let store = op.form == Form::Movs || op.form == Form::Stos;
+        let finish = move |e: &mut Self, a: Option<Value>, b: Option<Value>| {
+            let eflags = e.b.ins().load(
+                types::I32,
+                MemFlagsData::trusted(),
+                e.state,
+                crate::emit::state_off(offset_of!(amber_cpu::CpuState, eflags)),
+            );
+            let df =
+                e.b.ins()
+                    .band_imm_u(eflags, amber_cpu::state::fl::DF as i64);
+            let down = e.b.ins().icmp_imm_u(IntCC::NotEqual, df, 0);
+            let back = e.b.ins().iconst(types::I32, -(op.size as i64));
+            let ahead = e.b.ins().iconst(types::I32, op.size as i64);
+            let delta = e.b.ins().select(down, back, ahead);
+            let acc = e.get(EAX as u8, op.size);
+            match op.form {
+                Form::Lods => e.set(EAX as u8, op.size, a.unwrap_or(acc)),
+                Form::Cmps | Form::Scas => {
+                    let (x, y) = match op.form {
+                        Form::Cmps => (a.unwrap_or(acc), b.unwrap_or(acc)),
+                        _ => (acc, b.unwrap_or(acc)),
+                    };
+                    let res = e.b.ins().isub(x, y);
+                    let res = e.b.ins().band_imm_u(res, mask(op.size));
+                    e.set_flags(FlagOp::Sub, op.size, x, y, res);
+                }
+                _ => {}
+            }
+            for (index, used) in [(ESI, src.is_some()), (EDI, dst.is_some())] {
+                if used {
+                    let v = e.get(index as u8, op.asize);
+                    let v = e.b.ins().iadd(v, delta);
+                    e.set(index as u8, op.asize, v);
+                }
+            }
+        };
+        let second = move |e: &mut Self, a: Option<Value>| match dst {
+            Some(seg) => {
+                let access = if store { Access::Write } else { Access::Read };
+                let p = place(e, seg, EDI, access);
+                e.guarded(op, p, !store, |e, addr| {
+                    let b = match op.form {
+                        Form::Movs => {
+                            e.store(addr, op.size, a.expect("MOVS reads first"));
+                            None
+                        }
+                        Form::Stos => {
+                            let acc = e.get(EAX as u8, op.size);
+                            e.store(addr, op.size, acc);
+                            None
+                        }
+                        _ => Some(e.load(addr, op.size)),
+                    };
+                    finish(e, a, b);
+                });
+            }
+            None => finish(e, a, None),
+        };
+        match src {
+            Some(seg) => {
+                let p = place(self, seg, ESI, Access::Read);
+                self.guarded(op, p, !store, |e, addr| {
+                    let a = e.load(addr, op.size);
+                    second(e, Some(a));
+                });
+            }
+            None => second(self, None),
         }
     }
 

@@ -126,7 +126,18 @@ fn instruction(rng: &mut Rng, code32: bool, out: &mut Vec<u8>) {
         // PUSH and POP of a register, MOV r/m, imm, RET, PUSHF, MOVZX/MOVSX, SETcc, CMOVcc;
         // then forms the interpreter runs:
         // INC/DEC, NOT/NEG, shifts, XCHG, LEA, CLC/STC/CMC.
-        _ => match rng.below(15) {
+        _ => match rng.below(17) {
+            // MOVS, CMPS, STOS, LODS, SCAS, now and then with a segment override; CLD, STD.
+            15 => {
+                if rng.below(4) == 0 {
+                    out.push([0x26u8, 0x2E, 0x36, 0x3E][rng.below(4) as usize]);
+                }
+                out.push(
+                    [0xA4u8, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF]
+                        [rng.below(10) as usize],
+                );
+            }
+            16 => out.push(0xFC | rng.below(2) as u8),
             // IMUL r, r/m; IMUL r, r/m, imm8 or imm16/32.
             13 => {
                 out.extend([0x0F, 0xAF]);
@@ -421,6 +432,33 @@ fn directed(mode: Mode, code: &[u8], setup: impl Fn(&mut Cpu)) {
     let (got, got_mem) = outcome(true);
     assert_eq!(got, want);
     assert!(got_mem == want_mem, "RAM differs");
+}
+
+/// Every string instruction without REP, in bytes, words and doublewords, forwards and
+/// (after STD) backwards, with 32- and 16-bit addresses (67h), and a segment override on the
+/// source, from indexes the loop moves along a buffer; PUSHF keeps the flags of CMPS and
+/// SCAS.
+#[test]
+fn string_instructions_match_the_interpreter() {
+    let once = [
+        0xA4u8, 0xA5, 0x66, 0xA5, 0xA6, 0x9C, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0x66, 0xAF, 0x26,
+        0xA4, 0x9C, 0x67, 0xA5, 0x67, 0xA6, 0x9C, 0x67, 0xAD,
+    ];
+    let mut code = once.to_vec();
+    code.push(0xFD);
+    code.extend(once);
+    code.extend([0xFC, 0x47, 0x47, 0x46]);
+    let back = -(code.len() as i32 + 5);
+    code.push(0xE9);
+    code.extend(back.to_le_bytes());
+    for mode in [Mode::Protected, Mode::Paged] {
+        directed(mode, &code, |cpu| {
+            use amber_cpu::state::reg::{EDI, ESI, ESP};
+            cpu.state.set_r32(ESI, 0x3_0000);
+            cpu.state.set_r32(EDI, 0x3_8000);
+            cpu.state.set_r32(ESP, 0x2_0000);
+        });
+    }
 }
 
 /// Flags and stack cases random programs rarely reach: OF after INC of 7Fh and DEC of 80h,

@@ -676,6 +676,12 @@ pub enum Form {
     /// memory by an immediate into a register (`muldiv::imul3`).
     Imul,
     ImulImm,
+    /// MOVS, CMPS, SCAS, LODS and STOS without a REP prefix (`exec::string`).
+    Movs,
+    Cmps,
+    Scas,
+    Lods,
+    Stos,
     /// A conditional near jump (`control::jcc`).
     Jcc,
     /// A relative near jump, call, and the near return.
@@ -692,6 +698,8 @@ enum Operands {
     Reg,
     /// A general register destination and an immediate source.
     RegImm,
+    /// A string instruction without a REP prefix.
+    Once,
 }
 
 /// Which instructions a row of the JIT's tables is for: a handler alone does not say, since
@@ -702,6 +710,8 @@ enum Family {
     Jcc,
     Setcc,
     Cmovcc,
+    /// The byte, word and doubleword forms of a string instruction.
+    Sizes([M; 3]),
 }
 
 impl Family {
@@ -712,6 +722,7 @@ impl Family {
             Family::Jcc => op.code.is_jcc_short_or_near(),
             Family::Setcc => SETCC.contains(&m),
             Family::Cmovcc => CMOVCC.contains(&m),
+            Family::Sizes(ms) => ms.contains(&m),
         }
     }
 }
@@ -773,6 +784,36 @@ const INLINED: &[(Family, Handler, Operands, Form)] = &[
         muldiv::imul3,
         Operands::Reg,
         Form::ImulImm,
+    ),
+    (
+        Family::Sizes([M::Movsb, M::Movsw, M::Movsd]),
+        string::movs,
+        Operands::Once,
+        Form::Movs,
+    ),
+    (
+        Family::Sizes([M::Cmpsb, M::Cmpsw, M::Cmpsd]),
+        string::cmps,
+        Operands::Once,
+        Form::Cmps,
+    ),
+    (
+        Family::Sizes([M::Scasb, M::Scasw, M::Scasd]),
+        string::scas,
+        Operands::Once,
+        Form::Scas,
+    ),
+    (
+        Family::Sizes([M::Lodsb, M::Lodsw, M::Lodsd]),
+        string::lods,
+        Operands::Once,
+        Form::Lods,
+    ),
+    (
+        Family::Sizes([M::Stosb, M::Stosw, M::Stosd]),
+        string::stos,
+        Operands::Once,
+        Form::Stos,
     ),
     (Family::One(M::Shl), shift::shl, Operands::RegImm, Form::Shl),
     (Family::One(M::Sal), shift::shl, Operands::RegImm, Form::Shl),
@@ -848,6 +889,7 @@ pub fn specialise(op: &Op) -> (Handler, Form) {
             Operands::Any => true,
             Operands::Reg => matches!(op.dst, Loc::Reg(_)),
             Operands::RegImm => matches!((op.dst, op.src), (Loc::Reg(_), Loc::Imm)),
+            Operands::Once => op.rep == 0,
         };
         return (op.exec, if fits { form } else { Form::Other });
     }
