@@ -213,6 +213,18 @@ impl<'a> Emitter<'a> {
             Form::JmpRel => self.jmp(last, region, entries),
             Form::CallRel => self.call(last, region, entries),
             Form::RetNear => self.ret(last, region, entries),
+            Form::JmpRm | Form::CallRm => {
+                // The helper runs it; EIP in `CpuState` is the target.
+                self.op(last);
+                let eip = self.b.ins().load(
+                    types::I32,
+                    MemFlagsData::trusted(),
+                    self.state,
+                    state_off(offset_of!(CpuState, eip)),
+                );
+                self.dispatch(eip, region, entries);
+                self.leave(CONTINUE);
+            }
             _ => {
                 // A block ends at an inlined op only where it was cut short (by its length
                 // cap): the next op follows. After a helper's op (a control transfer, or an
@@ -380,22 +392,29 @@ impl<'a> Emitter<'a> {
         self.unless_fault(op, ok, at);
         self.adjust_sp(big, size as i64 + (op.imm & 0xFFFF) as i64);
         self.done += 1;
+        self.dispatch(t, region, entries);
+        self.sync();
+        let eip = self.b.ins().uextend(types::I64, t);
+        self.store_position_value(eip, self.done);
+        self.leave(CONTINUE);
+    }
+
+    /// The indirect-jump lookup: goes on to the region's block at `target` (a near
+    /// branch's destination, computed at run time) if there is one, with an `edge`. Code
+    /// after it runs when there is none.
+    fn dispatch(&mut self, target: Value, region: &Region, entries: &[IrBlock]) {
         let at = self.known();
-        for &site in &region.return_sites {
-            let here = self.b.ins().icmp_imm_u(IntCC::Equal, t, site as i64);
+        for &eip in &region.eips {
+            let here = self.b.ins().icmp_imm_u(IntCC::Equal, target, eip as i64);
             let chain = self.b.create_block();
             let other = self.b.create_block();
             self.b.ins().brif(here, chain, &[], other, &[]);
             self.b.switch_to_block(chain);
             self.restore(at);
-            self.edge(site, region, entries);
+            self.edge(eip, region, entries);
             self.b.switch_to_block(other);
             self.restore(at);
         }
-        self.sync();
-        let eip = self.b.ins().uextend(types::I64, t);
-        self.store_position_value(eip, self.done);
-        self.leave(CONTINUE);
     }
 
     /// Goes on if `ok`, with what was known at `at`; otherwise the helper runs `op` (and

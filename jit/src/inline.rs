@@ -174,7 +174,13 @@ impl Emitter<'_> {
             Form::Shl | Form::Shr | Form::Sar => return self.shift(op),
             Form::Imul | Form::ImulImm => self.imul(op),
             Form::Movs | Form::Cmps | Form::Scas | Form::Lods | Form::Stos => self.string(op),
-            Form::Other | Form::Jcc | Form::JmpRel | Form::CallRel | Form::RetNear => return false,
+            Form::Other
+            | Form::Jcc
+            | Form::JmpRel
+            | Form::CallRel
+            | Form::RetNear
+            | Form::JmpRm
+            | Form::CallRm => return false,
         }
         true
     }

@@ -23,8 +23,6 @@ pub struct Region<'a> {
     pub head: &'a Block,
     pub blocks: Vec<(u32, Rc<Block>)>,
     pub eips: Vec<u32>,
-    /// The region's blocks that follow a CALL of the region: where its RETs may go on.
-    pub return_sites: Vec<u32>,
 }
 
 /// EIP after `op` at `eip` (`Cpu::advance`).
@@ -38,8 +36,10 @@ pub fn branch_target(op: &Op, eip: u32) -> u32 {
     eip.wrapping_add(op.len as u32).wrapping_add(op.imm) & size_mask(op.osize)
 }
 
-/// Where control may go after `block` at `eip` without the dispatcher: a branch's targets,
-/// or the next instruction after a block cut short (by its length cap) at an inlined op.
+/// Where control may go after `block` at `eip` without the dispatcher: a branch's targets
+/// (with a CALL's return site, for the RETs of the region), or the next instruction after a
+/// block cut short (by its length cap) at an inlined op. Indirect branches go to whichever
+/// block of the region their target is (`Emitter::dispatch`).
 pub fn successors(block: &Block, eip: u32) -> Vec<u32> {
     let Some(last) = block.ops.last() else {
         return Vec::new();
@@ -51,8 +51,7 @@ pub fn successors(block: &Block, eip: u32) -> Vec<u32> {
     match last.form {
         Form::Jcc | Form::CallRel => vec![branch_target(last, last_eip), next],
         Form::JmpRel => vec![branch_target(last, last_eip)],
-        Form::RetNear => Vec::new(),
-        Form::Other => Vec::new(),
+        Form::RetNear | Form::JmpRm | Form::CallRm | Form::Other => Vec::new(),
         _ => vec![next],
     }
 }
@@ -71,7 +70,6 @@ impl<'a> Region<'a> {
             head,
             blocks: Vec::new(),
             eips: vec![eip],
-            return_sites: Vec::new(),
         };
         let page = head.phys & !0xFFF;
         let mut ops = head.ops.len();
@@ -105,15 +103,6 @@ impl<'a> Region<'a> {
                 region.blocks.push((target, b));
             }
             i += 1;
-        }
-        for i in 0..region.eips.len() {
-            let block = region.block(i);
-            if block.ops.last().is_some_and(|op| op.form == Form::CallRel) {
-                let site = successors(block, region.eips[i])[1];
-                if region.eips.contains(&site) {
-                    region.return_sites.push(site);
-                }
-            }
         }
         region
     }

@@ -461,6 +461,33 @@ fn string_instructions_match_the_interpreter() {
     }
 }
 
+/// Near jumps and calls through registers, whose targets the region looks up among its
+/// blocks at run time: a loop whose odd rounds branch to its third block and whose even
+/// rounds get there by JMP EAX; that block calls through EBX a function that returns to a
+/// JMP EDI back to the start.
+#[test]
+fn indirect_jumps_and_calls_match_the_interpreter() {
+    let mut code = vec![
+        0x41, // 1000: inc ecx
+        0xF6, 0xC1, 0x01, // test cl,1
+        0x75, 0x0A, // jnz 1010h
+        0xFF, 0xE0, // jmp eax
+    ];
+    code.resize(0x10, 0x90);
+    code.extend([0x01, 0xCA, 0xFF, 0xD3, 0xFF, 0xE7]); // 1010: add edx,ecx; call ebx; jmp edi
+    code.resize(0x20, 0x90);
+    code.extend([0x83, 0xC6, 0x03, 0xC3]); // 1020: add esi,3; ret
+    for mode in [Mode::Protected, Mode::Paged] {
+        directed(mode, &code, |cpu| {
+            use amber_cpu::state::reg::{EAX, EBX, EDI, ESP};
+            cpu.state.set_r32(EAX, CODE + 0x10);
+            cpu.state.set_r32(EDI, CODE);
+            cpu.state.set_r32(EBX, CODE + 0x20);
+            cpu.state.set_r32(ESP, 0x2_0000);
+        });
+    }
+}
+
 /// Flags and stack cases random programs rarely reach: OF after INC of 7Fh and DEC of 80h,
 /// read by a JO in the same block (the inline condition), and RET imm16 after a CALL.
 #[test]

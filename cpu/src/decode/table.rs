@@ -688,6 +688,10 @@ pub enum Form {
     JmpRel,
     CallRel,
     RetNear,
+    /// A near jump or call through a register or memory (`control::jmp_rm`, `call_rm`),
+    /// which the JIT runs through the helper and follows to a block of its region.
+    JmpRm,
+    CallRm,
 }
 
 /// Which operands a row of `INLINED` takes.
@@ -748,6 +752,18 @@ const INLINED: &[(Family, Handler, Operands, Form)] = &[
         control::ret_near,
         Operands::Any,
         Form::RetNear,
+    ),
+    (
+        Family::One(M::Jmp),
+        control::jmp_rm,
+        Operands::Any,
+        Form::JmpRm,
+    ),
+    (
+        Family::One(M::Call),
+        control::call_rm,
+        Operands::Any,
+        Form::CallRm,
     ),
     (Family::One(M::Lea), data::lea, Operands::Reg, Form::Lea),
     (Family::One(M::Inc), alu::inc, Operands::Reg, Form::IncR),
