@@ -33,10 +33,14 @@ fn disk_image(dir: &Path, source: &str) -> PathBuf {
     image
 }
 
+/// amber with the disk, with the JIT and without (`common::run_both_ways`).
 fn amber(image: &Path) -> Output {
-    run(Command::new(env!("CARGO_BIN_EXE_amber"))
-        .args(["run", "--headless", "--timeout", "60s", "--hda"])
-        .arg(image))
+    common::run_both_ways(|| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_amber"));
+        cmd.args(["run", "--headless", "--timeout", "60s", "--hda"])
+            .arg(image);
+        cmd
+    })
 }
 
 /// qemu-system-i386 (SeaBIOS) under coreutils' `timeout`, so a hung guest fails its test in

@@ -53,11 +53,15 @@ fn iso(dir: &Path, name: &str, tree: &[(&str, &[u8])], boot: &[&str]) -> PathBuf
     image
 }
 
+/// amber with the CD, with the JIT and without (`common::run_both_ways`).
 fn amber(args: &[&str], cdrom: &Path) -> Output {
-    run(Command::new(env!("CARGO_BIN_EXE_amber"))
-        .args(["run", "--headless", "--timeout", "60s", "--cdrom"])
-        .arg(cdrom)
-        .args(args))
+    common::run_both_ways(|| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_amber"));
+        cmd.args(["run", "--headless", "--timeout", "60s", "--cdrom"])
+            .arg(cdrom)
+            .args(args);
+        cmd
+    })
 }
 
 const QEMU_ARGS: &[&str] = &[

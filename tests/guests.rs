@@ -265,9 +265,12 @@ fn the_builtin_bios_boots_a_disk_like_seabios() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests/bios");
     std::fs::create_dir_all(&dir).unwrap();
     let img = boot_disk(&dir);
-    let ours = run(Command::new(env!("CARGO_BIN_EXE_amber"))
-        .args(["run", "--headless", "--timeout", "60s", "--hda"])
-        .arg(&img));
+    let ours = common::run_both_ways(|| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_amber"));
+        cmd.args(["run", "--headless", "--timeout", "60s", "--hda"])
+            .arg(&img);
+        cmd
+    });
     let drive = format!(
         "file={},format=raw,if=ide,index=0,snapshot=on",
         img.display()
@@ -515,14 +518,17 @@ fn boot_floppy(dir: &Path) -> PathBuf {
     path
 }
 
+/// amber booting through its BIOS, with the JIT and without (`common::run_both_ways`).
 fn amber_bios(args: &[&str], images: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_amber"));
-    cmd.args(["run", "--headless", "--timeout", "60s"])
-        .args(args);
-    for (opt, img) in images {
-        cmd.arg(opt).arg(img);
-    }
-    run(&mut cmd)
+    common::run_both_ways(|| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_amber"));
+        cmd.args(["run", "--headless", "--timeout", "60s"])
+            .args(args);
+        for (opt, img) in images {
+            cmd.arg(opt).arg(img);
+        }
+        cmd
+    })
 }
 
 /// amber's built-in BIOS boots a 1.44 MB floppy (the default order "cad" with no hard

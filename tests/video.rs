@@ -41,6 +41,7 @@ fn floppy(dir: &Path, name: &str, body: &str) -> PathBuf {
 }
 
 /// What one run left: the debug console output, the screen text, the screenshot.
+#[derive(PartialEq)]
 struct Run {
     report: String,
     screen: String,
@@ -48,9 +49,27 @@ struct Run {
     serial: String,
 }
 
-/// Boots `image` under the built-in BIOS (`seabios` false) or SeaBIOS with its VGA BIOS.
+/// Boots `image` under the built-in BIOS (`seabios` false) or SeaBIOS with its VGA BIOS,
+/// with the JIT (compiling blocks after 200 runs) and without: both runs must leave the same
+/// report, screen, picture and serial output. Returns the JIT's.
 fn boot(dir: &Path, image: &Path, seabios: bool) -> Run {
-    let tag = if seabios { "seabios" } else { "builtin" };
+    let compiled = boot_with(dir, image, seabios, &["--jit", "--jit-threshold", "200"]);
+    let interpreted = boot_with(dir, image, seabios, &["--no-jit"]);
+    assert!(
+        compiled == interpreted,
+        "{}: the JIT's run and the interpreter's differ:\n{}\n{}\n--- interpreter\n{}\n{}",
+        dir.display(),
+        compiled.report,
+        compiled.screen,
+        interpreted.report,
+        interpreted.screen
+    );
+    compiled
+}
+
+/// One run for `boot`, with `jit`'s options.
+fn boot_with(dir: &Path, image: &Path, seabios: bool, jit: &[&str]) -> Run {
+    let tag = format!("{}{}", if seabios { "seabios" } else { "builtin" }, jit[0]);
     let text = dir.join(format!("{tag}.txt"));
     let shot = dir.join(format!("{tag}.png"));
     let serial = dir.join(format!("{tag}.serial"));
@@ -70,7 +89,8 @@ fn boot(dir: &Path, image: &Path, seabios: bool) -> Run {
     .arg("--screen-text")
     .arg(&text)
     .arg("--screenshot")
-    .arg(&shot);
+    .arg(&shot)
+    .args(jit);
     if seabios {
         cmd.args(["--bios", SEABIOS, "--vga-bios", VGABIOS]);
     }

@@ -47,6 +47,34 @@ pub fn run(cmd: &mut Command) -> Output {
     cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
 }
 
+/// Runs the amber command `make` builds twice, with the JIT (compiling blocks after 200
+/// runs, as `run_to_screen` does) and without, and requires the same exit status, output and
+/// instruction count: runs are deterministic. Returns the JIT's run.
+pub fn run_both_ways(make: impl Fn() -> Command) -> Output {
+    let mut jit = make();
+    let jit = run(jit.args(["--jit", "--jit-threshold", "200", "--stats"]));
+    let mut interpreted = make();
+    let interpreted = run(interpreted.args(["--no-jit", "--stats"]));
+    let count = |o: &Output| {
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .find(|l| l.contains(" instructions, "))
+            .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+    };
+    let text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        (jit.status.code(), text(&jit), count(&jit)),
+        (
+            interpreted.status.code(),
+            text(&interpreted),
+            count(&interpreted)
+        ),
+        "{:?}: the JIT's run (first) and the interpreter's: exit status, output, instructions",
+        make()
+    );
+    jit
+}
+
 /// Runs `cmd` and fails the test if it fails.
 pub fn check(cmd: &mut Command) {
     let out = run(cmd);
