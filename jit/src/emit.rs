@@ -86,6 +86,8 @@ pub struct Emitter<'a> {
     eip: u32,
     /// The instruction count at the current block's entry, and ops retired in it since.
     icount0: Value,
+    /// The instruction count at a block's entry, carried along the region's edges.
+    icount_var: Variable,
     done: u64,
     frontend: TargetFrontendConfig,
 }
@@ -153,6 +155,7 @@ impl<'a> Emitter<'a> {
         });
         let flag_vars = std::array::from_fn(|_| b.declare_var(types::I32));
         let icount0 = b.ins().iconst(types::I64, 0);
+        let icount_var = b.declare_var(types::I64);
         Emitter {
             b,
             ptr,
@@ -167,6 +170,7 @@ impl<'a> Emitter<'a> {
             position_dirty: false,
             eip: 0,
             icount0,
+            icount_var,
             done: 0,
             frontend: isa.frontend_config(),
         }
@@ -175,6 +179,13 @@ impl<'a> Emitter<'a> {
     /// Translates every block of `region` and finishes the function.
     pub fn region(mut self, region: &Region) {
         let entries: Vec<IrBlock> = region.eips.iter().map(|_| self.b.create_block()).collect();
+        let icount = self.b.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            self.state,
+            state_off(offset_of!(CpuState, icount)),
+        );
+        self.carry_state(icount);
         self.b.ins().jump(entries[0], &[]);
         for (i, &entry) in entries.iter().enumerate() {
             self.b.switch_to_block(entry);
@@ -184,26 +195,24 @@ impl<'a> Emitter<'a> {
         self.b.finalize(self.frontend);
     }
 
-    /// The `i`th block of the region, from its entry (where `CpuState` is current).
+    /// The `i`th block of the region, from its entry: the registers and the instruction
+    /// count are in variables (`carry_state`), the lazy flags in `CpuState`.
     fn block(&mut self, region: &Region, entries: &[IrBlock], i: usize) {
         let block: &Block = region.block(i);
+        // Any path here may have changed any register: each is written back at the exits.
         self.restore(Known {
             regs: self.regs.map(|r| Cached {
-                loaded: false,
-                dirty: false,
+                loaded: true,
+                dirty: true,
                 ..r
             }),
             flags: None,
-            position_dirty: false,
+            // Nor are EIP and the count in `CpuState` current on every path.
+            position_dirty: true,
         });
         self.eip = region.eips[i];
         self.done = 0;
-        self.icount0 = self.b.ins().load(
-            types::I64,
-            MemFlagsData::trusted(),
-            self.state,
-            state_off(offset_of!(CpuState, icount)),
-        );
+        self.icount0 = self.b.use_var(self.icount_var);
         let (last, body) = block.ops.split_last().expect("a block has an op");
         for op in body {
             self.op(op);
@@ -260,15 +269,30 @@ impl<'a> Emitter<'a> {
         self.b.ins().return_(&[v]);
     }
 
+    /// What every block of the region starts from, on every path into it: each register in
+    /// its variable (loaded from `CpuState` if this path has not), the instruction count
+    /// `icount` in `icount_var`, and the lazy flags stored. Registers cross the region's
+    /// edges in variables and reach `CpuState` only at its exits and before helpers.
+    fn carry_state(&mut self, icount: Value) {
+        self.store_flags();
+        for r in 0..GPRS {
+            self.reg64(r);
+        }
+        self.b.def_var(self.icount_var, icount);
+    }
+
     /// Goes on at `target` once the current op has retired: to the region's block there if
     /// the dispatcher would run it next, back to the dispatcher otherwise.
     fn edge(&mut self, target: u32, region: &Region, entries: &[IrBlock]) {
-        self.sync();
-        self.store_position(target, self.done);
         let Some(j) = region.index_of(target) else {
+            self.sync();
+            self.store_position(target, self.done);
             self.leave(CONTINUE);
             return;
         };
+        let icount = self.b.ins().iadd_imm_u(self.icount0, self.done as i64);
+        self.carry_state(icount);
+        let at = self.known();
         let ops = region.block(j).ops.len() as i64;
         let t = MemFlagsData::trusted();
         let ran = self.b.ins().load(
@@ -278,11 +302,14 @@ impl<'a> Emitter<'a> {
             offset_of!(JitContext, helper_ran) as i32,
         );
         let ask = self.b.create_block();
+        self.b.set_cold_block(ask);
         let quick = self.b.create_block();
         let out = self.b.create_block();
+        self.b.set_cold_block(out);
         self.b.ins().brif(ran, ask, &[], quick, &[]);
 
         self.b.switch_to_block(ask);
+        self.store_position(target, self.done);
         let callee = self
             .b
             .ins()
@@ -311,6 +338,9 @@ impl<'a> Emitter<'a> {
         self.b.ins().brif(fits, entries[j], &[], out, &[]);
 
         self.b.switch_to_block(out);
+        self.restore(at);
+        self.sync();
+        self.store_position(target, self.done);
         self.leave(CONTINUE);
     }
 
@@ -419,9 +449,10 @@ impl<'a> Emitter<'a> {
 
     /// Goes on if `ok`, with what was known at `at`; otherwise the helper runs `op` (and
     /// delivers its fault) and the block leaves.
-    fn unless_fault(&mut self, op: &Op, ok: Value, at: Known) {
+    pub(crate) fn unless_fault(&mut self, op: &Op, ok: Value, at: Known) {
         let go = self.b.create_block();
         let fault = self.b.create_block();
+        self.b.set_cold_block(fault);
         self.b.ins().brif(ok, go, &[], fault, &[]);
         self.b.switch_to_block(fault);
         self.restore(at);
@@ -627,6 +658,12 @@ impl<'a> Emitter<'a> {
     /// SF, ZF and PF from `res` (of `size` bytes), CF and OF given (0/1 bytes), in EFLAGS,
     /// with no lazy operation left.
     pub(crate) fn set_status(&mut self, size: u8, res: Value, cf: Value, of: Value) {
+        let af = self.b.ins().iconst(types::I8, 0);
+        self.set_status_af(size, res, cf, af, of);
+    }
+
+    /// `CpuState::set_szp`: `set_status` with AF given too.
+    pub(crate) fn set_status_af(&mut self, size: u8, res: Value, cf: Value, af: Value, of: Value) {
         use amber_cpu::state::fl;
         self.store_flags();
         let t = MemFlagsData::trusted();
@@ -643,6 +680,7 @@ impl<'a> Emitter<'a> {
         let pf = self.b.ins().icmp_imm_u(IntCC::Equal, odd, 0);
         for (flag, bit) in [
             (cf, fl::CF),
+            (af, fl::AF),
             (pf, fl::PF),
             (zf, fl::ZF),
             (sf, fl::SF),
@@ -660,7 +698,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// Stores the lazy flags an inlined op recorded and the block has not stored yet.
-    fn store_flags(&mut self) {
+    pub(crate) fn store_flags(&mut self) {
         let t = MemFlagsData::trusted();
         if let Some(f) = self.flags.take() {
             let op = self.b.ins().iconst(types::I8, f.op as i64);
@@ -774,7 +812,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// The carry flag as it stands (`CpuState::cf`), as a 0/1 byte.
-    fn carry(&mut self) -> Value {
+    pub(crate) fn carry(&mut self) -> Value {
         let t = MemFlagsData::trusted();
         let eflags = self.b.ins().load(
             types::I32,
@@ -875,6 +913,7 @@ impl<'a> Emitter<'a> {
             .call_indirect(self.step_sig, callee, &[self.ctx, op_ptr]);
         let r = self.b.inst_results(call)[0];
         let leave = self.b.create_block();
+        self.b.set_cold_block(leave);
         let go_on = self.b.create_block();
         self.b.ins().brif(r, leave, &[], go_on, &[]);
         self.b.switch_to_block(leave);

@@ -43,7 +43,7 @@ pub(crate) struct Place {
 
 impl Place {
     /// The memory operand of `op`, at offset `off`.
-    fn of(op: &Op, off: Value, access: Access) -> Place {
+    pub(crate) fn of(op: &Op, off: Value, access: Access) -> Place {
         Place {
             seg: op.seg,
             off,
@@ -53,14 +53,14 @@ impl Place {
     }
 }
 
-fn reg(loc: Loc) -> u8 {
+pub(crate) fn reg(loc: Loc) -> u8 {
     match loc {
         Loc::Reg(r) => r,
         _ => 0,
     }
 }
 
-fn mem_type(size: u8) -> Type {
+pub(crate) fn mem_type(size: u8) -> Type {
     match size {
         1 => types::I8,
         2 => types::I16,
@@ -173,6 +173,9 @@ impl Emitter<'_> {
             }
             Form::Shl | Form::Shr | Form::Sar => return self.shift(op),
             Form::Imul | Form::ImulImm => self.imul(op),
+            Form::IncM | Form::DecM => self.inc_dec_memory(op),
+            Form::NotR | Form::NegR => self.not_neg(op),
+            Form::Adc | Form::Sbb => self.adc_sbb(op),
             Form::Movs | Form::Cmps | Form::Scas | Form::Lods | Form::Stos => self.string(op),
             Form::Other
             | Form::Jcc
@@ -356,65 +359,6 @@ impl Emitter<'_> {
         }
     }
 
-    /// SHL, SHR and SAR of a register by an immediate (`exec::shift`): inlined only for
-    /// counts below 32, which every model's count mask (5 bits, or the 8086's 8) leaves alone;
-    /// a zero count changes nothing. The flags are those of the last single-bit step.
-    fn shift(&mut self, op: &Op) -> bool {
-        let count = op.imm & 0xFF;
-        if count >= 32 {
-            return false;
-        }
-        if count == 0 {
-            return true;
-        }
-        let c = count as i64;
-        let n = op.size as i64 * 8;
-        let d = self.get(reg(op.dst), op.size);
-        let (r, cf, of) = match op.form {
-            Form::Shl => {
-                let wide = self.b.ins().uextend(types::I64, d);
-                let wide = self.b.ins().ishl_imm_u(wide, c);
-                let r = self.b.ins().ireduce(types::I32, wide);
-                let r = self.b.ins().band_imm_u(r, mask(op.size));
-                let cf = if c <= n {
-                    let out = self.b.ins().ushr_imm_u(wide, n);
-                    let out = self.b.ins().band_imm_u(out, 1);
-                    self.b.ins().icmp_imm_u(IntCC::NotEqual, out, 0)
-                } else {
-                    self.b.ins().iconst(types::I8, 0)
-                };
-                let sign = self.b.ins().band_imm_u(r, 1i64 << (n - 1));
-                let msb = self.b.ins().icmp_imm_u(IntCC::NotEqual, sign, 0);
-                (r, cf, self.b.ins().bxor(msb, cf))
-            }
-            Form::Shr => {
-                let before_last = self.b.ins().ushr_imm_u(d, c - 1);
-                let r = self.b.ins().ushr_imm_u(before_last, 1);
-                let sign = self.b.ins().band_imm_u(before_last, 1i64 << (n - 1));
-                let of = self.b.ins().icmp_imm_u(IntCC::NotEqual, sign, 0);
-                let low = self.b.ins().band_imm_u(before_last, 1);
-                (r, self.b.ins().icmp_imm_u(IntCC::NotEqual, low, 0), of)
-            }
-            _ => {
-                let sd = if op.size == 4 {
-                    d
-                } else {
-                    let narrow = self.b.ins().ireduce(mem_type(op.size), d);
-                    self.b.ins().sextend(types::I32, narrow)
-                };
-                let before_last = self.b.ins().sshr_imm_u(sd, (c - 1).min(31));
-                let r = self.b.ins().sshr_imm_u(before_last, 1);
-                let r = self.b.ins().band_imm_u(r, mask(op.size));
-                let low = self.b.ins().band_imm_u(before_last, 1);
-                let cf = self.b.ins().icmp_imm_u(IntCC::NotEqual, low, 0);
-                (r, cf, self.b.ins().iconst(types::I8, 0))
-            }
-        };
-        self.set(reg(op.dst), op.size, r);
-        self.set_status(op.size, r, cf, of);
-        true
-    }
-
     /// Pushes `v` (`size` bytes) as `Cpu::push`: the store below ESP, then ESP or SP moved by
     /// the stack's size. `leave` as for `guarded_then`.
     pub(crate) fn push(&mut self, op: &Op, size: u8, v: Value, leave: bool) {
@@ -466,16 +410,22 @@ impl Emitter<'_> {
     /// EFLAGS (`CpuState::set_lazy`), then the lazy flags are recorded.
     fn inc_dec(&mut self, op: &Op) {
         let d = self.get(reg(op.dst), op.size);
-        let (r, flag) = if op.form == Form::IncR {
+        let r = self.inc_dec_of(op, d);
+        self.set(reg(op.dst), op.size, r);
+    }
+
+    /// INC or DEC of `d`: the result, with the carry kept and the lazy flags recorded.
+    pub(crate) fn inc_dec_of(&mut self, op: &Op, d: Value) -> Value {
+        let (r, flag) = if matches!(op.form, Form::IncR | Form::IncM) {
             (self.b.ins().iadd_imm_u(d, 1), FlagOp::Inc)
         } else {
             (self.b.ins().iadd_imm_s(d, -1), FlagOp::Dec)
         };
         let r = self.b.ins().band_imm_u(r, mask(op.size));
         self.keep_carry();
-        self.set(reg(op.dst), op.size, r);
         let one = self.b.ins().iconst(types::I32, 1);
         self.set_flags(flag, op.size, d, one, r);
+        r
     }
 
     /// `fast::alu_finish` and `alu`'s `lazy_alu!`: the result masked to the size, written
@@ -510,7 +460,7 @@ impl Emitter<'_> {
 
     /// The effective address (`Cpu::ea`): displacement, base and scaled index, wrapped to
     /// 16 bits with a 16-bit address size.
-    fn ea(&mut self, op: &Op) -> Value {
+    pub(crate) fn ea(&mut self, op: &Op) -> Value {
         let mut a = self.b.ins().iconst(types::I32, op.disp as i32 as i64);
         if op.base != NO_REG {
             let base = self.get(op.base, 4);
@@ -575,6 +525,7 @@ impl Emitter<'_> {
         let before = self.known();
         let fast_block = self.b.create_block();
         let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
         let join = self.b.create_block();
         self.b.ins().brif(ok, fast_block, &[], slow, &[]);
 

@@ -9,11 +9,13 @@
 //! guest registers in SSA values, writes everything back to `CpuState` before it returns or
 //! calls a helper, and never unwinds.
 
+mod arith;
 mod code_cache;
 mod context;
 mod emit;
 mod inline;
 mod region;
+mod shift;
 mod verify;
 
 use std::rc::Rc;

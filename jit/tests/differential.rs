@@ -126,7 +126,37 @@ fn instruction(rng: &mut Rng, code32: bool, out: &mut Vec<u8>) {
         // PUSH and POP of a register, MOV r/m, imm, RET, PUSHF, MOVZX/MOVSX, SETcc, CMOVcc;
         // then forms the interpreter runs:
         // INC/DEC, NOT/NEG, shifts, XCHG, LEA, CLC/STC/CMC.
-        _ => match rng.below(17) {
+        _ => match rng.below(21) {
+            // ADC, SBB (10-1B, and 80-83 /2 /3); NOT, NEG; INC/DEC of memory; shifts by CL.
+            17 => {
+                out.push([0x10u8, 0x11, 0x12, 0x13, 0x18, 0x19, 0x1A, 0x1B][rng.below(8) as usize]);
+                let reg = rng.below(8) as u8;
+                modrm(rng, reg, a32, out);
+            }
+            18 => {
+                let form = [0x80u8, 0x81, 0x83][rng.below(3) as usize];
+                out.push(form);
+                let reg = 2 + rng.below(2) as u8;
+                modrm(rng, reg, a32, out);
+                imm(rng, out, if form == 0x81 { 2 } else { 1 });
+            }
+            19 => {
+                out.push(0xF6 | rng.below(2) as u8);
+                out.push(0xD0 | (2 + rng.below(2) as u8) << 3 | rng.below(8) as u8);
+            }
+            20 => {
+                // FE/FF /0 /1 (INC, DEC; of memory two times in three), or D2/D3 /4 /5 /7
+                // (SHL, SHR, SAR by CL).
+                if rng.below(2) == 0 {
+                    out.push(0xFE | rng.below(2) as u8);
+                    let reg = rng.below(2) as u8;
+                    modrm(rng, reg, a32, out);
+                } else {
+                    out.push(0xD2 | rng.below(2) as u8);
+                    let reg = [4u8, 5, 7][rng.below(3) as usize];
+                    modrm(rng, reg, a32, out);
+                }
+            }
             // MOVS, CMPS, STOS, LODS, SCAS, now and then with a segment override; CLD, STD.
             15 => {
                 if rng.below(4) == 0 {
@@ -488,6 +518,23 @@ fn indirect_jumps_and_calls_match_the_interpreter() {
     }
 }
 
+/// ADC and SBB where the carry in decides CF (a sum of exactly all ones, a difference of
+/// exactly zero) and AF, each kept by PUSHF.
+#[test]
+fn adc_and_sbb_carry_edges_match_the_interpreter() {
+    // stc; mov al,10h; sbb al,0Fh; pushf; stc; mov al,FEh; adc al,0; pushf;
+    // clc; mov al,8; adc al,8; pushf; stc; mov ax,1; sbb ax,0; pushf; inc cx; jmp back.
+    let mut code = vec![
+        0xF9, 0xB0, 0x10, 0x1C, 0x0F, 0x9C, 0xF9, 0xB0, 0xFE, 0x14, 0x00, 0x9C, 0xF8, 0xB0, 0x08,
+        0x14, 0x08, 0x9C, 0xF9, 0xB8, 0x01, 0x00, 0x1D, 0x00, 0x00, 0x9C, 0x41,
+    ];
+    let back = -(code.len() as i8 + 2);
+    code.extend([0xEB, back as u8]);
+    directed(Mode::Real, &code, |cpu| {
+        cpu.state.set_r32(amber_cpu::state::reg::ESP, 0x8000);
+    });
+}
+
 /// Flags and stack cases random programs rarely reach: OF after INC of 7Fh and DEC of 80h,
 /// read by a JO in the same block (the inline condition), and RET imm16 after a CALL.
 #[test]
@@ -587,29 +634,44 @@ fn a_full_code_cache_is_emptied_and_refilled() {
 
 /// SHL, SHR and SAR of AL, AX and EAX by the counts where their flags change behaviour
 /// (1, around the operand's width, 31), each followed by PUSHF so every flag is compared in
-/// RAM.
+/// RAM; by an immediate, and by CL (with 0, 32 and 33 too, which CL leaves to the helper or
+/// to nothing).
 #[test]
 fn shifts_by_every_edge_count_match_the_interpreter() {
-    let mut code = Vec::new();
-    for (prefix, value) in [(None, 0xB5u32), (Some(0x66u8), 0xC3A5), (None, 0x8123_4567)] {
-        for ext in [4u8, 5, 7] {
-            for count in [1u8, 2, 7, 8, 9, 15, 16, 17, 31] {
-                // mov eax, value; (66) shl/shr/sar eax|ax, count; or al form; pushf.
-                code.push(0xB8);
-                code.extend(value.to_le_bytes());
-                match (prefix, value) {
-                    (_, 0xB5) => code.extend([0xC0, 0xC0 | ext << 3, count]),
-                    (Some(p), _) => code.extend([p, 0xC1, 0xC0 | ext << 3, count]),
-                    (None, _) => code.extend([0xC1, 0xC0 | ext << 3, count]),
+    for by_cl in [false, true] {
+        let mut code = Vec::new();
+        let mut counts = vec![1u8, 2, 7, 8, 9, 15, 16, 17, 31];
+        if by_cl {
+            counts.extend([0, 32, 33]);
+        }
+        for (prefix, value) in [(None, 0xB5u32), (Some(0x66u8), 0xC3A5), (None, 0x8123_4567)] {
+            for ext in [4u8, 5, 7] {
+                for &count in &counts {
+                    // mov eax, value; (66) shl/shr/sar eax|ax, count; or al form; pushf.
+                    // By CL: mov cl, count first, and D2/D3 for C0/C1.
+                    code.push(0xB8);
+                    code.extend(value.to_le_bytes());
+                    if by_cl {
+                        code.extend([0xB1, count]);
+                    }
+                    let (byte, word) = if by_cl { (0xD2, 0xD3) } else { (0xC0, 0xC1) };
+                    match (prefix, value) {
+                        (_, 0xB5) => code.extend([byte, 0xC0 | ext << 3]),
+                        (Some(p), _) => code.extend([p, word, 0xC0 | ext << 3]),
+                        (None, _) => code.extend([word, 0xC0 | ext << 3]),
+                    }
+                    if !by_cl {
+                        code.push(count);
+                    }
+                    code.push(0x9C);
                 }
-                code.push(0x9C);
             }
         }
+        let back = -(code.len() as i32 + 5);
+        code.push(0xE9);
+        code.extend(back.to_le_bytes());
+        directed(Mode::Protected, &code, |_| {});
     }
-    let back = -(code.len() as i32 + 5);
-    code.push(0xE9);
-    code.extend(back.to_le_bytes());
-    directed(Mode::Protected, &code, |_| {});
 }
 
 /// The cases the inline fast path must hand back to the interpreter on a page the TLB

@@ -653,9 +653,17 @@ pub enum Form {
     AluMI(AluOp),
     /// MOV memory, immediate.
     MovMI,
-    /// INC and DEC of a register.
+    /// INC and DEC of a register, and of memory.
     IncR,
     DecR,
+    IncM,
+    DecM,
+    /// NOT and NEG of a register.
+    NotR,
+    NegR,
+    /// ADC and SBB of a register with a register or immediate source.
+    Adc,
+    Sbb,
     /// LEA.
     Lea,
     /// PUSH and POP of a general register.
@@ -668,7 +676,7 @@ pub enum Form {
     Setcc,
     /// CMOVcc to a register from a register or memory.
     Cmov,
-    /// SHL, SHR and SAR of a register by an immediate count.
+    /// SHL, SHR and SAR of a register by an immediate count or by CL.
     Shl,
     Shr,
     Sar,
@@ -700,10 +708,12 @@ enum Operands {
     Any,
     /// A general register destination.
     Reg,
-    /// A general register destination and an immediate source.
-    RegImm,
     /// A string instruction without a REP prefix.
     Once,
+    /// A memory destination.
+    Mem,
+    /// A general register destination and a register or immediate source.
+    RegRegImm,
 }
 
 /// Which instructions a row of the JIT's tables is for: a handler alone does not say, since
@@ -768,6 +778,22 @@ const INLINED: &[(Family, Handler, Operands, Form)] = &[
     (Family::One(M::Lea), data::lea, Operands::Reg, Form::Lea),
     (Family::One(M::Inc), alu::inc, Operands::Reg, Form::IncR),
     (Family::One(M::Dec), alu::dec, Operands::Reg, Form::DecR),
+    (Family::One(M::Inc), alu::inc, Operands::Mem, Form::IncM),
+    (Family::One(M::Dec), alu::dec, Operands::Mem, Form::DecM),
+    (Family::One(M::Not), alu::not, Operands::Reg, Form::NotR),
+    (Family::One(M::Neg), alu::neg, Operands::Reg, Form::NegR),
+    (
+        Family::One(M::Adc),
+        alu::adc,
+        Operands::RegRegImm,
+        Form::Adc,
+    ),
+    (
+        Family::One(M::Sbb),
+        alu::sbb,
+        Operands::RegRegImm,
+        Form::Sbb,
+    ),
     (
         Family::One(M::Push),
         stack::push,
@@ -831,10 +857,30 @@ const INLINED: &[(Family, Handler, Operands, Form)] = &[
         Operands::Once,
         Form::Stos,
     ),
-    (Family::One(M::Shl), shift::shl, Operands::RegImm, Form::Shl),
-    (Family::One(M::Sal), shift::shl, Operands::RegImm, Form::Shl),
-    (Family::One(M::Shr), shift::shr, Operands::RegImm, Form::Shr),
-    (Family::One(M::Sar), shift::sar, Operands::RegImm, Form::Sar),
+    (
+        Family::One(M::Shl),
+        shift::shl,
+        Operands::RegRegImm,
+        Form::Shl,
+    ),
+    (
+        Family::One(M::Sal),
+        shift::shl,
+        Operands::RegRegImm,
+        Form::Shl,
+    ),
+    (
+        Family::One(M::Shr),
+        shift::shr,
+        Operands::RegRegImm,
+        Form::Shr,
+    ),
+    (
+        Family::One(M::Sar),
+        shift::sar,
+        Operands::RegRegImm,
+        Form::Sar,
+    ),
 ];
 
 /// A general handler and its specialised forms by operand kinds.
@@ -897,17 +943,22 @@ const SPECIALISED: &[Forms] = &[
 /// which form it is.
 pub fn specialise(op: &Op) -> (Handler, Form) {
     let general = op.exec as usize;
-    let inlined = INLINED
+    let fits = |operands| match operands {
+        Operands::Any => true,
+        Operands::Reg => matches!(op.dst, Loc::Reg(_)),
+        Operands::Once => op.rep == 0,
+        Operands::Mem => matches!(op.dst, Loc::Mem),
+        Operands::RegRegImm => matches!((op.dst, op.src), (Loc::Reg(_), Loc::Reg(_) | Loc::Imm)),
+    };
+    let mut rows = INLINED
         .iter()
-        .find(|&&(family, h, _, _)| h as usize == general && family.has(op));
-    if let Some(&(_, _, operands, form)) = inlined {
-        let fits = match operands {
-            Operands::Any => true,
-            Operands::Reg => matches!(op.dst, Loc::Reg(_)),
-            Operands::RegImm => matches!((op.dst, op.src), (Loc::Reg(_), Loc::Imm)),
-            Operands::Once => op.rep == 0,
-        };
-        return (op.exec, if fits { form } else { Form::Other });
+        .filter(|&&(family, h, _, _)| h as usize == general && family.has(op))
+        .peekable();
+    if rows.peek().is_some() {
+        let form = rows
+            .find(|row| fits(row.2))
+            .map_or(Form::Other, |row| row.3);
+        return (op.exec, form);
     }
     let mnemonic = op.code.mnemonic();
     let row = SPECIALISED
