@@ -9,8 +9,10 @@
 pub const TLB_SIZE: usize = 256;
 const INVALID: u32 = u32::MAX;
 
+/// Aligned to 32 bytes, a power of two, so compiled code finds an entry by shifting the
+/// page number.
 #[derive(Clone, Copy)]
-#[repr(C)]
+#[repr(C, align(32))]
 pub struct TlbEntry {
     /// Linear page number, or `INVALID`.
     pub tag: u32,

@@ -14,7 +14,9 @@ use amber_cpu::decode::{AluOp, Form, Loc, Op, NO_REG};
 use amber_cpu::state::{reg::ESP, FlagOp, Seg, SegmentCache};
 use amber_cpu::tlb::{TlbEntry, TLB_SIZE};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, Endianness, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{
+    types, Block as IrBlock, Endianness, InstBuilder, MemFlagsData, Type, Value,
+};
 
 use crate::context::JitContext;
 use crate::context::CONTINUE;
@@ -521,15 +523,11 @@ impl Emitter<'_> {
         leave: bool,
         fast: impl FnOnce(&mut Self, Value),
     ) {
-        let (ok, entry, lin) = self.probe(place);
         let before = self.known();
-        let fast_block = self.b.create_block();
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let join = self.b.create_block();
-        self.b.ins().brif(ok, fast_block, &[], slow, &[]);
-
-        self.b.switch_to_block(fast_block);
+        let (entry, lin) = self.probe(place, slow);
         let host = self.b.ins().load(
             self.ptr,
             MemFlagsData::trusted(),
@@ -559,12 +557,14 @@ impl Emitter<'_> {
         self.restore(after);
     }
 
-    /// The checks of the inline fast path for `size` bytes at `seg:off`: the segment allows
-    /// the access with no special case (`valid` has the rights without EXPAND_DOWN, the last
-    /// byte inside the limit without wrapping), the TLB entry of the linear page matches, and
-    /// the access stays inside the page. Returns the condition, the TLB entry and the linear
-    /// address.
-    fn probe(&mut self, place: Place) -> (Value, Value, Value) {
+    /// The checks of the inline fast path for `size` bytes at `seg:off`, each a branch to
+    /// `slow` when it fails: the segment allows the access with no special case (`valid` has
+    /// the rights without EXPAND_DOWN), its last byte lies inside the limit (compared in 64
+    /// bits, so an offset that wraps fails too), and the TLB entry of the access's linear page
+    /// is the last byte's page (which an access crossing into the next page never matches:
+    /// that page has another slot). Returns the TLB entry and the linear address, in the
+    /// block where every check has passed.
+    fn probe(&mut self, place: Place, slow: IrBlock) -> (Value, Value) {
         let Place {
             seg,
             off,
@@ -573,23 +573,16 @@ impl Emitter<'_> {
         } = place;
         let t = MemFlagsData::trusted();
         let field = |f| seg_off(seg, f);
+        let check = |e: &mut Self, ok: Value| {
+            let next = e.b.create_block();
+            e.b.ins().brif(ok, next, &[], slow, &[]);
+            e.b.switch_to_block(next);
+        };
         let valid = self.b.ins().load(
             types::I8,
             t,
             self.state,
             field(offset_of!(SegmentCache, valid)),
-        );
-        let limit = self.b.ins().load(
-            types::I32,
-            t,
-            self.state,
-            field(offset_of!(SegmentCache, limit)),
-        );
-        let base = self.b.ins().load(
-            types::I32,
-            t,
-            self.state,
-            field(offset_of!(SegmentCache, base)),
         );
         let right = match access {
             Access::Read => SegmentCache::READ,
@@ -601,46 +594,51 @@ impl Emitter<'_> {
             .ins()
             .band_imm_u(valid, (right | SegmentCache::EXPAND_DOWN) as i64);
         let seg_ok = self.b.ins().icmp_imm_u(IntCC::Equal, rights, right as i64);
-        let last = self.b.ins().iadd_imm_u(off, size as i64 - 1);
+        check(self, seg_ok);
+        let limit = self.b.ins().load(
+            types::I32,
+            t,
+            self.state,
+            field(offset_of!(SegmentCache, limit)),
+        );
+        let limit = self.b.ins().uextend(types::I64, limit);
+        let wide = self.b.ins().uextend(types::I64, off);
+        let last = self.b.ins().iadd_imm_u(wide, size as i64 - 1);
         let in_limit = self
             .b
             .ins()
             .icmp(IntCC::UnsignedLessThanOrEqual, last, limit);
-        let no_wrap = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, last, off);
+        check(self, in_limit);
+        let base = self.b.ins().load(
+            types::I32,
+            t,
+            self.state,
+            field(offset_of!(SegmentCache, base)),
+        );
         let lin = self.b.ins().iadd(base, off);
-
         let tlb_field = if access == Access::Read {
             offset_of!(JitContext, tlb_read)
         } else {
             offset_of!(JitContext, tlb_write)
         };
         let tlb = self.b.ins().load(self.ptr, t, self.ctx, tlb_field as i32);
-        let page = self.b.ins().ushr_imm_u(lin, 12);
-        let slot = self.b.ins().band_imm_u(page, TLB_SIZE as i64 - 1);
-        let slot = self.b.ins().uextend(self.ptr, slot);
+        // The slot's byte offset: the page number's low bits times the entry's size.
+        let entry_bits = std::mem::size_of::<TlbEntry>().trailing_zeros() as i64;
+        let slot = self.b.ins().ushr_imm_u(lin, 12 - entry_bits);
         let slot = self
             .b
             .ins()
-            .imul_imm_u(slot, std::mem::size_of::<TlbEntry>() as i64);
+            .band_imm_u(slot, (TLB_SIZE as i64 - 1) << entry_bits);
+        let slot = self.b.ins().uextend(self.ptr, slot);
         let entry = self.b.ins().iadd(tlb, slot);
         let tag = self
             .b
             .ins()
             .load(types::I32, t, entry, offset_of!(TlbEntry, tag) as i32);
-        let tag_ok = self.b.ins().icmp(IntCC::Equal, tag, page);
-        let in_page = self.b.ins().band_imm_u(lin, PAGE_MASK);
-        let fits =
-            self.b
-                .ins()
-                .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, in_page, 4096 - size as i64);
-
-        let mut ok = self.b.ins().band(seg_ok, in_limit);
-        for c in [no_wrap, tag_ok, fits] {
-            ok = self.b.ins().band(ok, c);
-        }
-        (ok, entry, lin)
+        let last_lin = self.b.ins().iadd_imm_u(lin, size as i64 - 1);
+        let last_page = self.b.ins().ushr_imm_u(last_lin, 12);
+        let tag_ok = self.b.ins().icmp(IntCC::Equal, tag, last_page);
+        check(self, tag_ok);
+        (entry, lin)
     }
 }
