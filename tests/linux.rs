@@ -257,6 +257,41 @@ fn shell_session(kernel: &Path, initrd: &Path, jit: &str) {
     console.power_off();
 }
 
+/// `--jit-verify` over the first 30 seconds of the Debian kernel's boot (the decompressor
+/// and early setup, with blocks compiled after 200 runs): every compiled run the verifier can
+/// repeat must agree with the interpreter, register for register and byte for byte of RAM.
+/// The run ends at its timeout (status 124); a difference would end it with 116.
+#[test]
+fn linux_boot_passes_jit_verify() {
+    let Some(files) = guest_files(&["vmlinuz", "initramfs.cpio"]) else {
+        return;
+    };
+    let out = common::run(
+        Command::new(env!("CARGO_BIN_EXE_amber"))
+            .args(["run", "--headless", "--serial", "none", "--timeout", "30s"])
+            .args([
+                "--jit-verify",
+                "--jit-threshold",
+                "200",
+                "--stats",
+                "--kernel",
+            ])
+            .arg(&files[0])
+            .arg("--initrd")
+            .arg(&files[1])
+            .args(["--append", "console=ttyS0 cryptomgr.notests"]),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    let verified = err
+        .split("; ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next()?.parse::<u64>().ok())
+        .unwrap_or(0);
+    eprintln!("linux: {verified} compiled runs verified");
+    assert_eq!(out.status.code(), Some(124), "{err}");
+    assert!(verified > 10_000, "only {verified} runs verified:\n{err}");
+}
+
 /// The MD5 of `data`, by the host's md5sum (coreutils).
 fn md5(data: &[u8]) -> String {
     let mut child = Command::new("md5sum")

@@ -40,10 +40,11 @@ const SLOTS: usize = 1 << 14;
 /// Pages in the 32-bit physical address space.
 const PAGES: usize = 1 << 20;
 
-#[derive(Clone)]
 pub struct BlockCache {
     slots: Vec<Option<Rc<Block>>>,
     epoch: u32,
+    /// Times blocks were dropped (a store into code, a flush), for `--jit-verify`.
+    pub drops: u64,
     /// One bit per physical page: it holds decoded code.
     code_pages: Vec<u64>,
     /// The slots of the blocks decoded from each code page.
@@ -55,6 +56,7 @@ impl Default for BlockCache {
         BlockCache {
             slots: vec![None; SLOTS],
             epoch: 0,
+            drops: 0,
             code_pages: vec![0; PAGES / 64],
             page_slots: HashMap::new(),
         }
@@ -102,6 +104,7 @@ impl BlockCache {
 
     /// A store hit `page`: every block decoded from it is stale.
     pub fn invalidate_page(&mut self, page: u32) {
+        self.drops += 1;
         self.code_pages[page as usize / 64] &= !(1 << (page % 64));
         for slot in self.page_slots.remove(&page).unwrap_or_default() {
             let s = &mut self.slots[slot as usize];
@@ -113,6 +116,7 @@ impl BlockCache {
 
     /// Drops every block: they belong to an older epoch from now on.
     pub fn flush(&mut self) {
+        self.drops += 1;
         self.page_slots.clear();
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {

@@ -3,6 +3,9 @@
 //! instructions through the interpreter, and compares. A `Checkpoint` holds the processor's
 //! side; the write log holds the RAM pages a run stored to, as they were before.
 //!
+//! Decoded code and the MSRs are not put back: a run that drops blocks (a store into code) or
+//! writes an MSR cannot be repeated from the checkpoint, which `cannot_repeat_since` tells.
+//!
 //! The log needs no check on the fast path: starting it forgets every write translation, so
 //! the first store to each page in the run takes the slow path (`mem.rs`), which copies the
 //! page before it changes and only then caches the translation again. The page walk's
@@ -11,26 +14,34 @@
 
 use std::rc::Rc;
 
-use crate::block::{Block, BlockCache};
+use crate::block::Block;
 use crate::bus::{Bus, PAGE_SIZE};
 use crate::cpu::Cpu;
 use crate::state::CpuState;
 use crate::tlb::Tlb;
 use crate::translate::Step;
 
-/// Everything of the processor a run can change, besides RAM.
+/// Everything of the processor a run can change, besides RAM, decoded code and MSRs. Taken
+/// again into the same `Checkpoint`, it allocates nothing.
+#[derive(Default)]
 pub struct Checkpoint {
     state: CpuState,
     tlb: Tlb,
     tlb_other: Tlb,
-    blocks: BlockCache,
-    blocks_decoded: u64,
+    drops: u64,
+    msr_writes: u64,
     phys_mask: u32,
     exit_block: bool,
     board_stop: bool,
     irq_shadow: u64,
     last_vector: Option<u8>,
-    msrs: crate::msr::Msrs,
+}
+
+impl Checkpoint {
+    /// The architectural state it holds.
+    pub fn state(&self) -> &CpuState {
+        &self.state
+    }
 }
 
 /// The RAM pages stores reached since the log started: byte offset into `GuestRam`, and
@@ -51,37 +62,37 @@ impl WriteLog {
 }
 
 impl Cpu {
-    /// The processor's state now, to return to with `restore`.
-    pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint {
-            state: self.state.clone(),
-            tlb: self.tlb.clone(),
-            tlb_other: self.tlb_other.clone(),
-            blocks: self.blocks.clone(),
-            blocks_decoded: self.blocks_decoded,
-            phys_mask: self.phys_mask,
-            exit_block: self.exit_block,
-            board_stop: self.board_stop,
-            irq_shadow: self.irq_shadow,
-            last_vector: self.last_vector,
-            msrs: self.msrs.clone(),
-        }
+    /// Saves the processor's state now into `c`, to return to with `restore`.
+    pub fn save(&self, c: &mut Checkpoint) {
+        c.state.clone_from(&self.state);
+        c.tlb.copy_from(&self.tlb);
+        c.tlb_other.copy_from(&self.tlb_other);
+        c.drops = self.blocks.drops;
+        c.msr_writes = self.msrs.writes;
+        c.phys_mask = self.phys_mask;
+        c.exit_block = self.exit_block;
+        c.board_stop = self.board_stop;
+        c.irq_shadow = self.irq_shadow;
+        c.last_vector = self.last_vector;
     }
 
     /// Puts the processor back as `checkpoint` found it. RAM is the caller's (`WriteLog`).
     pub fn restore(&mut self, checkpoint: &Checkpoint) {
         let c = checkpoint;
-        self.state = c.state.clone();
-        self.tlb = c.tlb.clone();
-        self.tlb_other = c.tlb_other.clone();
-        self.blocks = c.blocks.clone();
-        self.blocks_decoded = c.blocks_decoded;
+        self.state.clone_from(&c.state);
+        self.tlb.copy_from(&c.tlb);
+        self.tlb_other.copy_from(&c.tlb_other);
         self.phys_mask = c.phys_mask;
         self.exit_block = c.exit_block;
         self.board_stop = c.board_stop;
         self.irq_shadow = c.irq_shadow;
         self.last_vector = c.last_vector;
-        self.msrs = c.msrs.clone();
+    }
+
+    /// Whether a run since `checkpoint` dropped decoded blocks or wrote an MSR, which
+    /// `restore` cannot bring back: then it cannot be repeated from there.
+    pub fn cannot_repeat_since(&self, checkpoint: &Checkpoint) -> bool {
+        self.blocks.drops != checkpoint.drops || self.msrs.writes != checkpoint.msr_writes
     }
 
     /// Starts logging the RAM pages stores reach (see the module's comment).

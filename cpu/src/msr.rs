@@ -43,6 +43,8 @@ pub struct Msrs {
     pub sysenter_cs: u32,
     pub sysenter_esp: u32,
     pub sysenter_eip: u32,
+    /// WRMSRs executed, for `--jit-verify` (which cannot repeat a run that wrote one).
+    pub writes: u64,
 }
 
 impl Msrs {
@@ -91,6 +93,7 @@ impl Cpu {
     }
 
     fn write_msr(&mut self, index: u32, v: u64) -> Result<(), Fault> {
+        self.msrs.writes += 1;
         match index {
             // Writing the TSC sets its value: keep the offset from the instruction count.
             TSC => self.state.tsc = v.wrapping_sub(self.state.icount),

@@ -32,7 +32,6 @@ const EMPTY: TlbEntry = TlbEntry {
 };
 
 /// Read, write and fetch parts of the TLB.
-#[derive(Clone)]
 pub struct Tlb {
     pub read: Box<[TlbEntry; TLB_SIZE]>,
     pub write: Box<[TlbEntry; TLB_SIZE]>,
@@ -53,6 +52,13 @@ impl Tlb {
     #[inline(always)]
     pub fn slot(lin: u32) -> usize {
         (lin >> 12) as usize & (TLB_SIZE - 1)
+    }
+
+    /// Makes this TLB a copy of `other`, in place.
+    pub fn copy_from(&mut self, other: &Tlb) {
+        self.read.copy_from_slice(&other.read[..]);
+        self.write.copy_from_slice(&other.write[..]);
+        self.fetch.copy_from_slice(&other.fetch[..]);
     }
 
     /// Drops every translation (paging mode changes, A20, a new memory map).

@@ -244,7 +244,8 @@ impl Jit {
         }
         let v = &self.verifier;
         format!(
-            "; {} runs verified against the interpreter, {} not (they reached a device)",
+            "; {} runs verified against the interpreter, {} not (they reached a device or \
+             modified code)",
             v.verified, v.unrepeatable
         )
     }

@@ -2,11 +2,13 @@
 //! the two must agree on every register, flag and byte of RAM. The processor's side is put
 //! back with a `Checkpoint`, RAM with the CPU's write log (`amber_cpu::checkpoint`). A run
 //! that reached the board (port I/O, device memory, an interrupt acknowledge) cannot be
-//! repeated without repeating its effects on the devices, so it is counted and left alone.
+//! repeated without repeating its effects on the devices, nor one that dropped decoded code
+//! (a store into code, which `jit/tests/differential.rs` checks instead): those are counted
+//! and left alone.
 
 use std::fmt::Debug;
 
-use amber_cpu::checkpoint::WriteLog;
+use amber_cpu::checkpoint::{Checkpoint, WriteLog};
 use amber_cpu::{Bus, BusAction, Cpu, CpuState, Exit, PhysPage, Seg, Step};
 
 /// A bus that notes whether anything reached the board through it.
@@ -51,9 +53,11 @@ impl Bus for Watched<'_> {
 /// What the verifier has done.
 #[derive(Default)]
 pub(crate) struct Verifier {
+    /// The state each run starts from (kept to save the next one in place).
+    before: Checkpoint,
     /// Compiled runs repeated and found equal.
     pub verified: u64,
-    /// Compiled runs that reached the board, not repeated.
+    /// Compiled runs that reached the board or dropped code, not repeated.
     pub unrepeatable: u64,
     /// The first difference found.
     pub divergence: Option<String>,
@@ -69,20 +73,16 @@ impl Verifier {
         bus: &mut dyn Bus,
         compiled: impl FnOnce(&mut Cpu, &mut dyn Bus) -> Step,
     ) -> Step {
-        let at = format!(
-            "{:04x}:{:08x}",
-            cpu.state.seg[Seg::Cs as usize].selector,
-            cpu.state.eip32()
-        );
         cpu.start_write_log();
-        let before = cpu.checkpoint();
+        let before = &mut self.before;
+        cpu.save(before);
         let mut bus = Watched {
             inner: bus,
             touched: false,
         };
         let step = compiled(cpu, &mut bus);
         let written = cpu.take_write_log();
-        if bus.touched {
+        if bus.touched || cpu.cannot_repeat_since(before) {
             self.unrepeatable += 1;
             return step;
         }
@@ -98,7 +98,7 @@ impl Verifier {
             })
             .collect();
         cpu.undo_writes(&written);
-        cpu.restore(&before);
+        cpu.restore(before);
         cpu.start_write_log();
         let again = cpu.interpret_to(&mut bus, state.icount);
         let rewritten = cpu.take_write_log();
@@ -120,8 +120,11 @@ impl Verifier {
             self.verified += 1;
             return again;
         }
+        let from = before.state();
         self.divergence = Some(format!(
-            "compiled code run from {at} differs from the interpreter: {}",
+            "compiled code run from {:04x}:{:08x} differs from the interpreter: {}",
+            from.seg[Seg::Cs as usize].selector,
+            from.eip32(),
             diffs.join(", ")
         ));
         Step::Exit(Exit::Diverged)
@@ -169,8 +172,25 @@ fn named(state: &CpuState) -> Vec<(&'static str, String)> {
     out
 }
 
+/// Whether two states agree on everything `named` shows (quick: no formatting).
+fn same(a: &CpuState, b: &CpuState) -> bool {
+    a.regs == b.regs
+        && a.eip == b.eip
+        && a.flags() == b.flags()
+        && a.icount == b.icount
+        && (a.seg, a.ldtr, a.tr, a.gdtr, a.idtr) == (b.seg, b.ldtr, b.tr, b.gdtr, b.idtr)
+        && (a.cr0, a.cr2, a.cr3, a.cr4, a.dr, a.efer, a.tsc)
+            == (b.cr0, b.cr2, b.cr3, b.cr4, b.dr, b.efer, b.tsc)
+        && a.fpu == b.fpu
+        && a.sse == b.sse
+        && (a.cpl, a.halted) == (b.cpl, b.halted)
+}
+
 /// Each part of `jit` that differs from `interpreted`, as "name value (interpreter value)".
 fn state_differences(jit: &CpuState, interpreted: &CpuState) -> Vec<String> {
+    if same(jit, interpreted) {
+        return Vec::new();
+    }
     named(jit)
         .into_iter()
         .zip(named(interpreted))
@@ -199,6 +219,9 @@ fn ram_difference(
         };
         let mut page = vec![0; jit.len()];
         now(offset, &mut page);
+        if page[..] == jit[..] {
+            continue;
+        }
         if let Some(i) = (0..page.len()).find(|&i| page[i] != jit[i]) {
             return Some(format!(
                 "RAM at {:#x} {:#04x} (interpreter {:#04x})",

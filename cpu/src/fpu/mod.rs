@@ -64,7 +64,7 @@ pub enum Tag {
 }
 
 /// The x87 state. Registers are stored by physical number; ST(i) is `(top + i) & 7`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct Fpu {
     pub regs: [F80; 8],
