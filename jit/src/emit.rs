@@ -88,6 +88,9 @@ pub struct Emitter<'a> {
     icount0: Value,
     /// The instruction count at a block's entry, carried along the region's edges.
     icount_var: Variable,
+    /// The registers the region's inlined ops write (`Region::written`), carried along its
+    /// edges in variables; the others are current in `CpuState` at every block's entry.
+    carried: u8,
     done: u64,
     frontend: TargetFrontendConfig,
 }
@@ -171,6 +174,7 @@ impl<'a> Emitter<'a> {
             eip: 0,
             icount0,
             icount_var,
+            carried: 0,
             done: 0,
             frontend: isa.frontend_config(),
         }
@@ -179,6 +183,7 @@ impl<'a> Emitter<'a> {
     /// Translates every block of `region` and finishes the function.
     pub fn region(mut self, region: &Region) {
         let entries: Vec<IrBlock> = region.eips.iter().map(|_| self.b.create_block()).collect();
+        self.carried = region.written();
         let icount = self.b.ins().load(
             types::I64,
             MemFlagsData::trusted(),
@@ -199,12 +204,19 @@ impl<'a> Emitter<'a> {
     /// count are in variables (`carry_state`), the lazy flags in `CpuState`.
     fn block(&mut self, region: &Region, entries: &[IrBlock], i: usize) {
         let block: &Block = region.block(i);
-        // Any path here may have changed any register: each is written back at the exits.
+        // A path here may have changed any register the region writes: each is written back
+        // at the exits.
+        let carried = self.carried;
+        let mut r = 0;
         self.restore(Known {
-            regs: self.regs.map(|r| Cached {
-                loaded: true,
-                dirty: true,
-                ..r
+            regs: self.regs.map(|c| {
+                let mine = carried & 1 << r != 0;
+                r += 1;
+                Cached {
+                    loaded: mine,
+                    dirty: mine,
+                    ..c
+                }
             }),
             flags: None,
             // Nor are EIP and the count in `CpuState` current on every path.
@@ -276,7 +288,9 @@ impl<'a> Emitter<'a> {
     fn carry_state(&mut self, icount: Value) {
         self.store_flags();
         for r in 0..GPRS {
-            self.reg64(r);
+            if self.carried & 1 << r != 0 {
+                self.reg64(r);
+            }
         }
         self.b.def_var(self.icount_var, icount);
     }
@@ -634,9 +648,7 @@ impl<'a> Emitter<'a> {
             };
             self.b.ins().bor(kept, part)
         };
-        self.b.def_var(self.regs[idx].var, new);
-        self.regs[idx].loaded = true;
-        self.regs[idx].dirty = true;
+        self.set64(idx, new);
     }
 
     // ---- write-back ----
@@ -806,6 +818,10 @@ impl<'a> Emitter<'a> {
 
     /// Writes a whole 64-bit register.
     pub(crate) fn set64(&mut self, r: usize, v: Value) {
+        debug_assert!(
+            self.carried & 1 << r != 0,
+            "register {r} written but not in the region's written set"
+        );
         self.b.def_var(self.regs[r].var, v);
         self.regs[r].loaded = true;
         self.regs[r].dirty = true;

@@ -56,6 +56,54 @@ pub fn successors(block: &Block, eip: u32) -> Vec<u32> {
     }
 }
 
+/// The general registers (a bit each) compiled code for `op` may change in its variables:
+/// the rest it leaves alone or changes only through a helper, which writes `CpuState`. Every
+/// inlined form is listed, so a form added later starts out as writing all of them.
+pub fn written(op: &Op) -> u8 {
+    use amber_cpu::decode::{AluOp, Loc};
+    use amber_cpu::state::reg::{EAX, EDI, ESI, ESP};
+    let dst = match op.dst {
+        Loc::Reg(r) if op.size == 1 && r >= 4 => 1 << (r - 4),
+        Loc::Reg(r) => 1 << r,
+        _ => 0,
+    };
+    let esp = 1 << ESP;
+    match op.form {
+        Form::Other | Form::Jcc | Form::JmpRel | Form::JmpRm | Form::CallRm => 0,
+        Form::MovMR | Form::MovMI | Form::AluMR(_) | Form::AluMI(_) | Form::IncM | Form::DecM => 0,
+        Form::AluRR(AluOp::Cmp | AluOp::Test)
+        | Form::AluRI(AluOp::Cmp | AluOp::Test)
+        | Form::AluRM(AluOp::Cmp | AluOp::Test) => 0,
+        Form::MovRR
+        | Form::MovRI
+        | Form::MovRM
+        | Form::AluRR(_)
+        | Form::AluRI(_)
+        | Form::AluRM(_)
+        | Form::IncR
+        | Form::DecR
+        | Form::NotR
+        | Form::NegR
+        | Form::Adc
+        | Form::Sbb
+        | Form::Lea
+        | Form::Movzx
+        | Form::Movsx
+        | Form::Setcc
+        | Form::Cmov
+        | Form::Shl
+        | Form::Shr
+        | Form::Sar
+        | Form::Imul
+        | Form::ImulImm => dst,
+        Form::PopR => dst | esp,
+        Form::PushR | Form::CallRel | Form::RetNear => esp,
+        Form::Movs | Form::Cmps | Form::Scas | Form::Lods | Form::Stos => {
+            1 << EAX | 1 << ESI | 1 << EDI
+        }
+    }
+}
+
 impl<'a> Region<'a> {
     /// The region of `head`, entered at `eip`: the blocks reached that have run at least
     /// `min_runs` times themselves (or are compiled), so a region holds the paths taken.
@@ -114,6 +162,13 @@ impl<'a> Region<'a> {
         } else {
             &self.blocks[i - 1].1
         }
+    }
+
+    /// The registers any op of the region may change in variables (`written`).
+    pub fn written(&self) -> u8 {
+        (0..self.eips.len())
+            .flat_map(|i| self.block(i).ops.iter())
+            .fold(0, |w, op| w | written(op))
     }
 
     pub fn index_of(&self, eip: u32) -> Option<usize> {
