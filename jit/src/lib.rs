@@ -49,11 +49,13 @@ pub struct JitConfig {
     pub verify: bool,
 }
 
-/// Runs before a block is compiled. Compiling costs about a millisecond a region, so a block
-/// must run often to repay it: booting the Linux guest to its shell (`cargo bench --bench
-/// boot`) took 80 s with 50, 17.1 s with 1,000, 15.8 s with 2,000 and 14.9 s with 5,000
-/// (20.9 s interpreted). A loop that runs long passes any of them in no time.
-pub const DEFAULT_THRESHOLD: u32 = 5000;
+/// Runs before a block is compiled. Compiling costs about two milliseconds a region, so a
+/// block must run often to repay it: booting the Linux guest to its shell took 12.6 s with
+/// 1,000, 11.5 s with 2,000, 10.6 s with 5,000, 10.3 s with 10,000, 10.0 s with 20,000 and
+/// 10.1 s with 50,000 (21 s interpreted). 10,000 is the low end of that plateau, so code that
+/// is hot for a shorter time still gets compiled. A loop that runs long passes any of them in
+/// no time.
+pub const DEFAULT_THRESHOLD: u32 = 10_000;
 
 impl Default for JitConfig {
     fn default() -> Self {
