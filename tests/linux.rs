@@ -70,6 +70,14 @@ impl Console {
         }
     }
 
+    /// Waits for the initramfs's "shell ready" line after `from`, then its prompt; returns
+    /// the seconds since `start`.
+    fn wait_for_shell(&mut self, from: usize, start: Instant) -> f64 {
+        let ready = self.wait_for("amber-linux: shell ready", from, Duration::from_secs(300));
+        self.wait_for("# ", ready, Duration::from_secs(60));
+        start.elapsed().as_secs_f64()
+    }
+
     /// Types a command line and waits for `answer` in what follows.
     fn ask(&mut self, command: &str, answer: &str) {
         let from = self.output.lock().unwrap().len();
@@ -142,12 +150,8 @@ fn boot_media(image: &str, drive: &[&str], firmware: &[&str], label: &str) {
         args.push(files[0].to_str().unwrap());
         args.extend_from_slice(firmware);
         let mut console = Console::start(&args);
-        let ready = console.wait_for("amber-linux: shell ready", 0, Duration::from_secs(300));
-        console.wait_for("# ", ready, Duration::from_secs(60));
-        eprintln!(
-            "linux: shell prompt from {image} through {label} ({jit}) after {:.1} s",
-            start.elapsed().as_secs_f64()
-        );
+        let secs = console.wait_for_shell(0, start);
+        eprintln!("linux: shell prompt from {image} through {label} ({jit}) after {secs:.1} s");
         console.ask("uname -sm", "Linux i686");
         console.power_off();
         assert!(
@@ -228,12 +232,8 @@ fn shell_session(kernel: &Path, initrd: &Path, jit: &str) {
         "--append",
         "console=ttyS0 cryptomgr.notests",
     ]);
-    let ready = console.wait_for("amber-linux: shell ready", 0, Duration::from_secs(300));
-    console.wait_for("# ", ready, Duration::from_secs(60));
-    eprintln!(
-        "linux: shell prompt ({jit}) after {:.1} s",
-        start.elapsed().as_secs_f64()
-    );
+    let secs = console.wait_for_shell(0, start);
+    eprintln!("linux: shell prompt ({jit}) after {secs:.1} s");
     console.ask("uname -sm", "Linux i686");
     console.ask("uname -r", "-686");
     console.ask("grep -c ^processor /proc/cpuinfo", "\n1");
@@ -248,12 +248,8 @@ fn shell_session(kernel: &Path, initrd: &Path, jit: &str) {
     // keyboard controller), which resets the PC: the kernel boots again.
     let from = console.output.lock().unwrap().len();
     console.input.write_all(b"reboot -f\n").unwrap();
-    let again = console.wait_for("amber-linux: shell ready", from, Duration::from_secs(300));
-    console.wait_for("# ", again, Duration::from_secs(60));
-    eprintln!(
-        "linux: rebooted to the shell after {:.1} s",
-        start.elapsed().as_secs_f64()
-    );
+    let secs = console.wait_for_shell(from, start);
+    eprintln!("linux: rebooted to the shell after {secs:.1} s");
     console.power_off();
 }
 
@@ -343,8 +339,7 @@ fn storage_session(files: &[PathBuf], jit: &str) {
         "--cdrom",
         files[2].to_str().unwrap(),
     ]);
-    let ready = console.wait_for("amber-linux: shell ready", 0, Duration::from_secs(300));
-    console.wait_for("# ", ready, Duration::from_secs(60));
+    console.wait_for_shell(0, Instant::now());
     console.ask("storage-up", "storage-up: done");
     console.ask("cat /sys/block/sr0/device/model", "CD-ROM");
     let kernel = md5(&std::fs::read(&files[0]).unwrap());
@@ -436,8 +431,7 @@ fn vesafb_runs_on_the_vbe_framebuffer() {
         "--screenshot",
         shot.to_str().unwrap(),
     ]);
-    let ready = console.wait_for("amber-linux: shell ready", 0, Duration::from_secs(300));
-    console.wait_for("# ", ready, Duration::from_secs(60));
+    console.wait_for_shell(0, Instant::now());
     console.ask("cat /proc/fb", "0 VESA VGA");
     console.ask("dmesg | grep 'vesafb: mode'", "mode is 1024x768x16");
     console.power_off();

@@ -370,6 +370,16 @@ fn machine(seed: u64, code: &[u8], mode: Mode) -> Cpu {
     cpu
 }
 
+/// Whether this host runs the JIT; says so in one line when it does not (amber then only
+/// interprets, and there is nothing to compare).
+fn jit_host() -> bool {
+    let yes = amber_jit::host_supported();
+    if !yes {
+        println!("skipped: the JIT does not support this host");
+    }
+    yes
+}
+
 /// Runs `budget` instructions (or until the CPU halts), interpreted or, with `cache` bytes
 /// of code cache, compiling every block the first time it runs; returns the architectural
 /// state and all of RAM.
@@ -408,8 +418,7 @@ fn run(seed: u64, code: &[u8], mode: Mode, jit: bool) -> (String, Vec<u8>) {
 }
 
 fn compare(mode: Mode, seeds: std::ops::Range<u64>) {
-    if !amber_jit::host_supported() {
-        println!("skipped: the JIT does not support this host");
+    if !jit_host() {
         return;
     }
     let mut compiled_any = false;
@@ -449,8 +458,7 @@ fn paged_blocks_match_the_interpreter() {
 /// Runs `code` (a loop, so its second round has a warm TLB) both ways in `mode`, from the
 /// state `setup` leaves, and compares.
 fn directed(mode: Mode, code: &[u8], setup: impl Fn(&mut Cpu)) {
-    if !amber_jit::host_supported() {
-        println!("skipped: the JIT does not support this host");
+    if !jit_host() {
         return;
     }
     let outcome = |jit: bool| {
@@ -580,8 +588,7 @@ fn code_that_patches_its_next_instruction_matches_the_interpreter() {
 /// the interpreted one.
 #[test]
 fn the_verifier_repeats_compiled_runs_and_finds_them_equal() {
-    if !amber_jit::host_supported() {
-        println!("skipped: the JIT does not support this host");
+    if !jit_host() {
         return;
     }
     let mut verified = 0;
@@ -612,8 +619,7 @@ fn the_verifier_repeats_compiled_runs_and_finds_them_equal() {
 /// and the run still matches the interpreter.
 #[test]
 fn a_full_code_cache_is_emptied_and_refilled() {
-    if !amber_jit::host_supported() {
-        println!("skipped: the JIT does not support this host");
+    if !jit_host() {
         return;
     }
     let mut flushes = 0;
