@@ -404,10 +404,7 @@ fn guest_kernels_run_the_same_with_and_without_the_jit() {
         let verify = [jit.to_vec(), vec!["--jit-verify".into()]].concat();
         let verified = amber(&elf, &[args.clone(), verify].concat());
         let interpreted = amber(&elf, &[args, vec!["--no-jit".into()]].concat());
-        let runs_verified = String::from_utf8_lossy(&verified.stderr)
-            .split("; ")
-            .nth(1)
-            .and_then(|s| s.split(' ').next()?.parse::<u64>().ok());
+        let runs_verified = common::runs_verified(&verified);
         if verified.status.code() != interpreted.status.code()
             || verified.stdout != interpreted.stdout
             || runs_verified.is_none()
@@ -419,13 +416,7 @@ fn guest_kernels_run_the_same_with_and_without_the_jit() {
             ));
         }
         total_verified += runs_verified.unwrap_or(0);
-        let count = |o: &Output| {
-            let err = String::from_utf8_lossy(&o.stderr).to_string();
-            err.lines()
-                .find(|l| l.contains(" instructions, "))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .map(str::to_string)
-        };
+        let count = common::instruction_count;
         let compiled_blocks = String::from_utf8_lossy(&compiled.stderr)
             .split("JIT: ")
             .nth(1)

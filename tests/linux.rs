@@ -278,11 +278,7 @@ fn linux_boot_passes_jit_verify() {
             .args(["--append", "console=ttyS0 cryptomgr.notests"]),
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    let verified = err
-        .split("; ")
-        .nth(1)
-        .and_then(|s| s.split(' ').next()?.parse::<u64>().ok())
-        .unwrap_or(0);
+    let verified = common::runs_verified(&out).unwrap_or(0);
     eprintln!("linux: {verified} compiled runs verified");
     assert_eq!(out.status.code(), Some(124), "{err}");
     assert!(verified > 10_000, "only {verified} runs verified:\n{err}");

@@ -216,19 +216,32 @@ impl Emitter<'_> {
                 e.set(reg(op.dst), op.size, v);
             }
         };
+        self.with_source(op, op.ssize, false, finish);
+    }
+
+    /// Reads `op`'s source of `size` bytes, from a register or from memory through the
+    /// guarded fast path (whose helper sets the flags if `sets_flags`), and hands it to
+    /// `finish`, which does the rest of the op.
+    fn with_source(
+        &mut self,
+        op: &Op,
+        size: u8,
+        sets_flags: bool,
+        finish: impl FnOnce(&mut Self, Value),
+    ) {
         match op.src {
             Loc::Reg(r) => {
-                let v = self.get(r, op.ssize);
+                let v = self.get(r, size);
                 finish(self, v);
             }
             _ => {
                 let off = self.ea(op);
                 let place = Place {
-                    size: op.ssize,
+                    size,
                     ..Place::of(op, off, Access::Read)
                 };
-                self.guarded(op, place, false, |e, addr| {
-                    let v = e.load(addr, op.ssize);
+                self.guarded(op, place, sets_flags, |e, addr| {
+                    let v = e.load(addr, size);
                     finish(e, v);
                 });
             }
@@ -257,19 +270,7 @@ impl Emitter<'_> {
             e.set(reg(op.dst), op.size, lo);
             e.set_status(op.size, lo, overflow, overflow);
         };
-        match op.src {
-            Loc::Reg(r) => {
-                let v = self.get(r, op.size);
-                finish(self, v);
-            }
-            _ => {
-                let off = self.ea(op);
-                self.guarded(op, Place::of(op, off, Access::Read), true, |e, addr| {
-                    let v = e.load(addr, op.size);
-                    finish(e, v);
-                });
-            }
-        }
+        self.with_source(op, op.size, true, finish);
     }
 
     /// One MOVS, CMPS, SCAS, LODS or STOS (`exec::string`, no REP): the source at

@@ -47,6 +47,22 @@ pub fn run(cmd: &mut Command) -> Output {
     cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
 }
 
+/// The instruction count of a run's `--stats` line, from its standard error.
+pub fn instruction_count(out: &Output) -> Option<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find(|l| l.contains(" instructions, "))
+        .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+}
+
+/// The compiled runs `--jit-verify` repeated and found equal, from a run's `--stats`.
+pub fn runs_verified(out: &Output) -> Option<u64> {
+    String::from_utf8_lossy(&out.stderr)
+        .split("; ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next()?.parse().ok())
+}
+
 /// Runs the amber command `make` builds twice, with the JIT (compiling blocks after 200
 /// runs, as `run_to_screen` does) and without, and requires the same exit status, output and
 /// instruction count: runs are deterministic. Returns the JIT's run.
@@ -55,12 +71,7 @@ pub fn run_both_ways(make: impl Fn() -> Command) -> Output {
     let jit = run(jit.args(["--jit", "--jit-threshold", "200", "--stats"]));
     let mut interpreted = make();
     let interpreted = run(interpreted.args(["--no-jit", "--stats"]));
-    let count = |o: &Output| {
-        String::from_utf8_lossy(&o.stderr)
-            .lines()
-            .find(|l| l.contains(" instructions, "))
-            .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
-    };
+    let count = instruction_count;
     let text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(
         (jit.status.code(), text(&jit), count(&jit)),
@@ -160,12 +171,7 @@ fn screen_run(name: &str, args: &[&str], jit: &[&str], limit: Duration) -> (Stri
         Some(0),
         "{name} ({jit:?}): the text never showed: {stderr}\n{screen}"
     );
-    let count = stderr
-        .lines()
-        .find(|l| l.contains(" instructions, "))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or_default()
-        .to_string();
+    let count = instruction_count(&out).unwrap_or_default();
     assert!(!count.is_empty(), "{name} ({jit:?}): no instruction count");
     (screen, count)
 }
